@@ -1,0 +1,53 @@
+# Concerto: `make run` serves the demo platform, `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Local development defaults; production sets its own environment (see README.md).
+export DEBUG ?= 1
+
+.PHONY: setup run test test-postgres lint bench messages clean lock
+
+$(STAMP): requirements-dev.lock
+	@test -x $(PY) || { py=$$(bin/find-python) && echo "Using $$py" && $$py -m venv $(VENV); }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	@mkdir -p var
+	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+	$(PY) manage.py migrate --noinput --verbosity 0
+
+run: setup
+	$(PY) manage.py seed_demo
+	@echo "Serving Concerto on http://$(HOST):$(PORT)/ (emails are written to var/mail/). Ctrl-C stops."
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py db_worker --interval 1 & worker=$$!; \
+	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+test: setup
+	DEBUG= $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: setup
+	DEBUG= DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/concerto} $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: setup
+	DEBUG= $(PY) -m tests.bench
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages --ignore=.venv --ignore=var --ignore=tests -l nl -l fr -l de -l en --no-obsolete
+
+clean:
+	rm -rf $(VENV) var
+
+# Re-pin every dependency after editing pyproject.toml (needs uv in the venv).
+lock: $(STAMP)
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.12 --generate-hashes --quiet --custom-compile-command "make lock" -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --group dev --python-version 3.12 --generate-hashes --quiet --custom-compile-command "make lock" -o requirements-dev.lock
