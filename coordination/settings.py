@@ -173,6 +173,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Concerto"
+# Accept the code of the previous or next 30-second window: phone clocks drift.
+MFA_TOTP_TOLERANCE = 1
 
 # Internationalisation: Dutch, French, German, and English as the common fallback.
 LANGUAGE_CODE = "en"

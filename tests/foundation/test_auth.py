@@ -77,7 +77,7 @@ def test_member_enrols_in_totp_and_then_needs_it_to_sign_in(client, user, passwo
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200
     secret = page.context["form"].secret
-    response = client.post(reverse("mfa_activate_totp"), {"code": hotp_value(secret, _counter())})
+    response = client.post(reverse("mfa_activate_totp"), {"code": _totp(secret)})
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     # Activating TOTP also generates recovery codes.
@@ -93,7 +93,7 @@ def test_member_enrols_in_totp_and_then_needs_it_to_sign_in(client, user, passwo
     assert wrong.status_code == 200
     assert "_auth_user_id" not in client.session
 
-    response = client.post(reverse("mfa_authenticate"), {"code": hotp_value(secret, _counter())})
+    response = client.post(reverse("mfa_authenticate"), {"code": _totp(secret)})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
 
@@ -128,3 +128,8 @@ def _counter() -> int:
     from allauth.mfa import app_settings
 
     return int(time.time()) // app_settings.TOTP_PERIOD
+
+
+def _totp(secret: str) -> str:
+    # Codes are six digits, leading zeros included.
+    return f"{hotp_value(secret, _counter()):06d}"
