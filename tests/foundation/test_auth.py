@@ -26,8 +26,11 @@ def test_wrong_password_is_refused_with_a_message(client, user):
     assert "_auth_user_id" not in client.session
 
 
-def test_member_signs_in_with_a_code_sent_by_email(client, user, mailoutbox):
-    response = client.post(reverse("account_request_login_code"), {"email": user.email})
+def test_member_signs_in_with_a_code_sent_by_email(
+    client, user, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_request_login_code"), {"email": user.email})
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
@@ -46,11 +49,14 @@ def test_a_wrong_login_code_does_not_sign_in(client, user, mailoutbox):
     assert response.status_code == 200
 
 
-def test_login_code_email_is_written_in_the_recipients_language(client, mailoutbox):
+def test_login_code_email_is_written_in_the_recipients_language(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
     from tests.factories import UserFactory
 
     member = UserFactory(language="fr")
-    client.post(reverse("account_request_login_code"), {"email": member.email}, HTTP_ACCEPT_LANGUAGE="de")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_request_login_code"), {"email": member.email}, HTTP_ACCEPT_LANGUAGE="de")
     assert len(mailoutbox) == 1
     assert "code" in mailoutbox[0].body.lower()
     assert "connexion" in mailoutbox[0].subject.lower()
@@ -115,8 +121,11 @@ def test_a_recovery_code_signs_in_once(client, user, password):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_sends_a_link_to_a_known_address(client, user, mailoutbox):
-    response = client.post(reverse("account_reset_password"), {"email": user.email})
+def test_password_reset_sends_a_link_to_a_known_address(
+    client, user, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": user.email})
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "/accounts/password/reset/key/" in mailoutbox[0].body

@@ -1,0 +1,102 @@
+"""Who may do what: the one place where roles become permissions.
+
+Views call `member_required` to load request.member, and `can()` / `require()` to check
+an action on a group. A group the member cannot see answers 404, never 403, so that
+nobody learns what exists in groups they do not belong to.
+"""
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from members.models import Group, Member, Membership
+
+Role = Membership.Role
+
+
+class Action(StrEnum):
+    VIEW = "view"  # read the group, its meetings, documents and minutes
+    ANSWER = "answer"  # answer invitations, comment, update own commitments
+    MANAGE_MEMBERS = "manage_members"  # invite, change roles, end memberships
+    MANAGE_MEETINGS = "manage_meetings"  # schedule, agendas, documents, circulate
+    MANAGE_MINUTES = "manage_minutes"  # write, approve and circulate minutes
+    MANAGE_REPORTING = "manage_reporting"  # reporting rounds on commitments
+    EDIT_PUBLIC_PAGE = "edit_public_page"  # the group's public page
+
+
+MANAGERS = frozenset({Role.CHAIR, Role.VICE_CHAIR, Role.SECRETARIAT})
+PARTICIPANTS = MANAGERS | {Role.MEMBER, Role.SUBSTITUTE}
+READERS = PARTICIPANTS | {Role.OBSERVER}
+
+RULES: dict[Action, frozenset[str]] = {
+    Action.VIEW: READERS,
+    Action.ANSWER: PARTICIPANTS,
+    Action.MANAGE_MEMBERS: MANAGERS,
+    Action.MANAGE_MEETINGS: MANAGERS,
+    Action.MANAGE_MINUTES: MANAGERS,
+    Action.MANAGE_REPORTING: MANAGERS,
+    Action.EDIT_PUBLIC_PAGE: MANAGERS,
+}
+
+
+def current_roles(member: Member) -> dict[int, str]:
+    """{group_id: role} of the member's memberships in force today, cached on the member."""
+    cached = getattr(member, "_current_roles", None)
+    if cached is None:
+        rows = Membership.objects.current().filter(member=member).values_list("group_id", "role")
+        cached = dict(rows)
+        member._current_roles = cached
+    return cached
+
+
+def role_in(member: Member | None, group: Group | int) -> str | None:
+    if member is None or not member.is_active:
+        return None
+    group_id = group if isinstance(group, int) else group.pk
+    return current_roles(member).get(group_id)
+
+
+def can(member: Member | None, action: Action, group: Group | int) -> bool:
+    role = role_in(member, group)
+    return role is not None and role in RULES[action]
+
+
+def require(member: Member | None, action: Action, group: Group | int) -> None:
+    """404 when the member does not belong to the group, 403 when their role does not allow it."""
+    if role_in(member, group) is None:
+        raise Http404
+    if not can(member, action, group):
+        raise PermissionDenied
+
+
+def groups_where(member: Member, action: Action) -> QuerySet[Group]:
+    roles = RULES[action]
+    ids = [group_id for group_id, role in current_roles(member).items() if role in roles]
+    return Group.objects.filter(pk__in=ids)
+
+
+def manages_any_group(member: Member) -> bool:
+    return any(role in MANAGERS for role in current_roles(member).values())
+
+
+def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Sign-in required; loads request.member once (with user and administration) or answers 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        member = (
+            Member.objects.select_related("user", "administration").active().filter(user=request.user).first()
+        )
+        if member is None:
+            raise PermissionDenied
+        request.member = member
+        return view(request, *args, **kwargs)
+
+    return wrapper
