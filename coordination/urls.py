@@ -9,5 +9,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("language/", member_views.set_language, name="set-language"),
     path("accounts/", include("allauth.urls")),
+    path("members/", include("members.urls")),
+    # Provider webhooks (delivery tracking), authenticated by ANYMAIL_WEBHOOK_SECRET.
+    path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
 ]

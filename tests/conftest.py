@@ -1,8 +1,10 @@
 import pytest
 
-from tests.factories import UserFactory
+from members.models import Membership
+from tests.factories import GroupFactory, UserFactory, make_member
 
 PASSWORD = "correct-horse-battery-staple"
+Role = Membership.Role
 
 
 @pytest.fixture(autouse=True)
@@ -25,3 +27,40 @@ def password() -> str:
 @pytest.fixture
 def user(db):
     return UserFactory(password=PASSWORD)
+
+
+# Personas: one group, and people with each role in it; `outsider` belongs to another group.
+@pytest.fixture
+def group(db):
+    return GroupFactory()
+
+
+@pytest.fixture
+def other_group(db):
+    return GroupFactory()
+
+
+@pytest.fixture
+def chair(group):
+    return make_member(group, Role.CHAIR, language="nl")
+
+
+@pytest.fixture
+def secretariat(group):
+    return make_member(group, Role.SECRETARIAT, language="fr")
+
+
+@pytest.fixture
+def focal_point(group):
+    """An ordinary member: reads and answers."""
+    return make_member(group, Role.MEMBER, language="en")
+
+
+@pytest.fixture
+def observer(group):
+    return make_member(group, Role.OBSERVER, language="de")
+
+
+@pytest.fixture
+def outsider(other_group):
+    return make_member(other_group, Role.CHAIR, language="en")
