@@ -10,6 +10,7 @@ urlpatterns = [
     path("language/", member_views.set_language, name="set-language"),
     path("accounts/", include("allauth.urls")),
     path("members/", include("members.urls")),
+    path("meetings/", include("meetings.urls")),
     # Provider webhooks (delivery tracking), authenticated by ANYMAIL_WEBHOOK_SECRET.
     path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
