@@ -1,0 +1,325 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.i18n import localized
+from members.models import Administration, Group, Member, Membership
+
+
+class MeetingSeries(models.Model):
+    """Meetings scheduled together from a pattern; each occurrence is its own meeting."""
+
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="meeting_series", verbose_name=_("group")
+    )
+    rule = models.CharField(_("repetition rule"), max_length=255, help_text=_("An iCalendar RRULE."))
+    description = models.CharField(_("pattern"), max_length=255, blank=True)
+    created_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("meeting series")
+        verbose_name_plural = _("meeting series")
+
+    def __str__(self) -> str:
+        return self.description or self.rule
+
+
+class MeetingQuerySet(models.QuerySet):
+    def visible_to(self, member: Member) -> "MeetingQuerySet":
+        """Meetings of the member's current groups, and those they are personally invited to."""
+        # Exists(), not a join, so that counts in other annotations stay correct.
+        in_group = Membership.objects.current().filter(group=OuterRef("group"), member=member)
+        invited = Invitation.objects.filter(meeting=OuterRef("pk"), member=member)
+        return self.filter(Exists(in_group) | Exists(invited))
+
+    def upcoming(self) -> "MeetingQuerySet":
+        return self.filter(ends_at__gte=timezone.now()).exclude(status=Meeting.Status.CANCELLED)
+
+    def past(self) -> "MeetingQuerySet":
+        return self.filter(ends_at__lt=timezone.now())
+
+    def with_list_data(self) -> "MeetingQuerySet":
+        """Everything the meeting list reads, in a fixed number of queries."""
+        active = Q(invitations__removed_at__isnull=True)
+        accepted = active & Q(invitations__rsvp=Invitation.Rsvp.ACCEPTED)
+        return self.select_related("group", "organiser__user").annotate(
+            invited_count=Count("invitations", filter=active),
+            accepted_count=Count("invitations", filter=accepted),
+        )
+
+
+class Meeting(models.Model):
+    class Kind(models.TextChoices):
+        PLENARY = "plenary", _("Plenary")
+        WORKING_GROUP = "working_group", _("Working group")
+        CONSULTATION = "consultation", _("Stakeholder consultation")
+
+    class Format(models.TextChoices):
+        ON_SITE = "on_site", _("On site")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("Hybrid")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+        HELD = "held", _("Held")
+
+    group = models.ForeignKey(
+        Group, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("group")
+    )
+    series = models.ForeignKey(
+        MeetingSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings"
+    )
+    title_nl = models.CharField(_("title (Dutch)"), max_length=255, blank=True)
+    title_fr = models.CharField(_("title (French)"), max_length=255, blank=True)
+    title_de = models.CharField(_("title (German)"), max_length=255, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
+    description_nl = models.TextField(_("description (Dutch)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_de = models.TextField(_("description (German)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.WORKING_GROUP)
+    format = models.CharField(_("format"), max_length=20, choices=Format.choices, default=Format.ON_SITE)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    location = models.TextField(_("address"), blank=True)
+    online_url = models.URLField(_("online meeting link"), blank=True, max_length=500)
+    rsvp_deadline = models.DateTimeField(_("answer by"), null=True, blank=True)
+    organiser = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organiser"),
+    )
+    invite_whole_group = models.BooleanField(_("invite the whole group"), default=True)
+    invited_administrations = models.ManyToManyField(
+        Administration, blank=True, related_name="+", verbose_name=_("invited administrations")
+    )
+    is_public = models.BooleanField(_("shown on the public page"), default=False)
+    # iCalendar SEQUENCE: raised on every change calendars must apply (RFC 5546).
+    sequence = models.PositiveIntegerField(_("revision"), default=0)
+    circulated_at = models.DateTimeField(_("agenda circulated at"), null=True, blank=True)
+    remind_unanswered_days = models.PositiveSmallIntegerField(
+        _("remind those who have not answered (days before)"), null=True, blank=True, default=7
+    )
+    remind_accepted_day_before = models.BooleanField(
+        _("remind those who accepted the day before"), default=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="meeting_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=~Q(title_nl="", title_fr="", title_de="", title_en=""), name="meeting_has_a_title"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return localized(self, "title")
+
+    @property
+    def description(self) -> str:
+        return localized(self, "description")
+
+    @property
+    def uid(self) -> str:
+        """The iCalendar UID: one per meeting, never changes."""
+        return f"meeting-{self.pk}@{settings.SITE_DOMAIN}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+
+class AgendaItem(models.Model):
+    class Kind(models.TextChoices):
+        INFORMATION = "information", _("Information")
+        DISCUSSION = "discussion", _("Discussion")
+        DECISION = "decision", _("Decision")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    title_nl = models.CharField(_("title (Dutch)"), max_length=255, blank=True)
+    title_fr = models.CharField(_("title (French)"), max_length=255, blank=True)
+    title_de = models.CharField(_("title (German)"), max_length=255, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
+    description_nl = models.TextField(_("description (Dutch)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_de = models.TextField(_("description (German)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.INFORMATION)
+    presenter = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("presenter"),
+    )
+    presenter_administration = models.ForeignKey(
+        Administration,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("presenting administration"),
+    )
+    duration_minutes = models.PositiveSmallIntegerField(_("planned duration (minutes)"), default=15)
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["meeting", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(title_nl="", title_fr="", title_de="", title_en=""),
+                name="agenda_item_has_a_title",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return localized(self, "title")
+
+    @property
+    def description(self) -> str:
+        return localized(self, "description")
+
+
+class Document(models.Model):
+    """A paper for a meeting or one of its items; its files are versions and language editions."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="documents")
+    agenda_item = models.ForeignKey(
+        AgendaItem, on_delete=models.CASCADE, null=True, blank=True, related_name="documents"
+    )
+    title = models.CharField(_("title"), max_length=255)
+    created_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["meeting", "agenda_item__position", "title", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def document_path(instance: "DocumentFile", filename: str) -> str:
+    # The stored name is ours; the original name is kept in a field and used for downloads.
+    import uuid
+
+    return f"meetings/{instance.document.meeting_id}/{uuid.uuid4().hex}"
+
+
+class DocumentFile(models.Model):
+    """One uploaded file: a version of a document, in one language (or for every language)."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="files")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    file = models.FileField(_("file"), upload_to=document_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document file")
+        verbose_name_plural = _("document files")
+        ordering = ["document", "language", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "language", "version"], name="one_file_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} (v{self.version})"
+
+
+class Invitation(models.Model):
+    """One invitee of one meeting (a member or a guest by email), with their answer."""
+
+    class Rsvp(models.TextChoices):
+        NONE = "none", _("No answer yet")
+        ACCEPTED = "accepted", _("Accepted")
+        TENTATIVE = "tentative", _("Tentative")
+        DECLINED = "declined", _("Declined")
+        DELEGATED = "delegated", _("Sends a substitute")
+
+    class Source(models.TextChoices):
+        GROUP = "group", _("Group member")
+        ADMINISTRATION = "administration", _("Invited administration")
+        PERSONAL = "personal", _("Invited personally")
+        GUEST = "guest", _("Guest")
+        SUBSTITUTE = "substitute", _("Substitute")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="meeting_invitations"
+    )
+    email = models.EmailField(_("email address"), blank=True, help_text=_("For guests without an account."))
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    source = models.CharField(_("invited as"), max_length=20, choices=Source.choices, default=Source.GROUP)
+    rsvp = models.CharField(_("answer"), max_length=20, choices=Rsvp.choices, default=Rsvp.NONE)
+    rsvp_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # The last SEQUENCE this invitee was sent; None before the first circulation reached them.
+    sent_sequence = models.PositiveIntegerField(null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    unanswered_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["meeting", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "member"],
+                condition=Q(member__isnull=False),
+                name="one_invitation_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "email"], condition=Q(member__isnull=True), name="one_invitation_per_guest"
+            ),
+            models.CheckConstraint(
+                condition=Q(member__isnull=False) | ~Q(email=""), name="invitation_has_a_recipient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} – {self.meeting}"
+
+    @property
+    def display_name(self) -> str:
+        return self.member.user.name if self.member_id else (self.name or self.email)
+
+    @property
+    def recipient_email(self) -> str:
+        return self.member.user.email if self.member_id else self.email
