@@ -306,3 +306,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": _env.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# django-tables2: the site's accessible table template (caption, th scope, aria-sort, labelled pagination).
+DJANGO_TABLES2_TEMPLATE = "django_tables2/concerto.html"
+
+# The ORGANIZER address of calendar invitations: calendar answers (iMIP replies) come back here.
+CALENDAR_ORGANIZER_EMAIL = _env.get("CALENDAR_ORGANIZER_EMAIL", f"agenda@{SITE_DOMAIN}")

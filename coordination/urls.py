@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from coordination import views
+from coordination import public_views, views
 from members import views as member_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("language/", member_views.set_language, name="set-language"),
+    path("my-data.json", views.my_data, name="my-data"),
+    path("groups/<slug:slug>/", include(([path("", public_views.group_public, name="group")], "public"))),
     path("accounts/", include("allauth.urls")),
     path("members/", include("members.urls")),
     path("meetings/", include("meetings.urls")),

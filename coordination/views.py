@@ -1,8 +1,14 @@
+import json
+
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from coordination.privacy import member_data
+from members.access import member_required
 
 
 @require_GET
@@ -20,3 +26,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "coordination/home.html")
+
+
+@member_required
+@never_cache
+def my_data(request: HttpRequest) -> HttpResponse:
+    """The signed-in member's own data as a JSON download."""
+    body = json.dumps(member_data(request.member), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"concerto-my-data-{timezone.localdate().isoformat()}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,42 @@
+"""Pages anyone can read, without signing in."""
+
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from meetings.models import Meeting
+from members.models import Group, GroupLink, Membership
+
+PUBLIC_ROLES = [Membership.Role.CHAIR, Membership.Role.VICE_CHAIR, Membership.Role.SECRETARIAT]
+
+
+def group_public(request: HttpRequest, slug: str) -> HttpResponse:
+    """A group's public page: mandate, lines of action, chair and secretariat, links, next meetings."""
+    group = get_object_or_404(
+        Group.objects.prefetch_related(
+            Prefetch("links", queryset=GroupLink.objects.order_by("position", "pk"))
+        ),
+        slug=slug,
+        is_public=True,
+    )
+    officers = (
+        Membership.objects.current()
+        .filter(group=group, role__in=PUBLIC_ROLES)
+        .select_related("member__user", "member__administration")
+        .order_by("role", "member__user__name")
+    )
+    meetings = []
+    if group.show_next_meetings:
+        meetings = list(
+            Meeting.objects.filter(group=group, is_public=True).upcoming().order_by("starts_at")[:5]
+        )
+    user_part, _at, domain = group.contact_email.partition("@")
+    context = {
+        "group": group,
+        "officers": [o for o in officers if o.member.is_active],
+        "meetings": meetings,
+        # Shown as text with [at] and [dot]; static/js/contact.js turns it into a mailto link.
+        "contact_user": user_part,
+        "contact_domain_parts": domain.split(".") if domain else [],
+    }
+    return render(request, "coordination/group_public.html", context)

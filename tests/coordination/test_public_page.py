@@ -1,0 +1,111 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings.models import Meeting
+from members.models import Membership
+from tests.factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def public_group(group):
+    group.is_public = True
+    group.mandate_nl = "Het referentiekader opstellen."
+    group.mandate_fr = "Élaborer le cadre de référence."
+    group.contact_email = "mv-rs@example.be"
+    group.save()
+    return group
+
+
+def test_anyone_reads_a_published_group_page_in_their_language(client, public_group, chair):
+    response = client.get(reverse("public:group", args=[public_group.slug]), HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 200
+    assert "Élaborer le cadre de référence." in response.text
+    assert chair.user.name in response.text
+    # German is missing: another language is shown instead of nothing.
+    response = client.get(reverse("public:group", args=[public_group.slug]), HTTP_ACCEPT_LANGUAGE="de")
+    assert "Het referentiekader opstellen." in response.text or "Élaborer" in response.text
+
+
+def test_contact_address_is_not_in_the_html(client, public_group):
+    text = client.get(reverse("public:group", args=[public_group.slug])).text
+    assert "mv-rs@example.be" not in text
+    assert "mv-rs [" in text
+
+
+def test_unpublished_page_is_404(client, group):
+    assert client.get(reverse("public:group", args=[group.slug])).status_code == 404
+
+
+def test_next_public_meetings_are_shown_only_when_chosen(client, public_group, chair):
+    start = timezone.now() + datetime.timedelta(days=10)
+    Meeting.objects.create(
+        group=public_group,
+        title_en="Plenary of spring",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        is_public=True,
+        status=Meeting.Status.SCHEDULED,
+    )
+    Meeting.objects.create(
+        group=public_group,
+        title_en="Closed session",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        is_public=False,
+        status=Meeting.Status.SCHEDULED,
+    )
+    url = reverse("public:group", args=[public_group.slug])
+    assert "Plenary of spring" not in client.get(url).text
+    public_group.show_next_meetings = True
+    public_group.save()
+    text = client.get(url).text
+    assert "Plenary of spring" in text and "Closed session" not in text
+
+
+def test_chair_edits_the_public_page(client, group, chair):
+    client.force_login(chair.user)
+    data = {
+        "name_en": "Platform",
+        "mandate_en": "Coordinate.",
+        "is_public": "on",
+        "contact_email": "a@example.be",
+    }
+    response = client.post(reverse("members:public-page-edit", args=[group.slug]), data)
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.is_public and group.mandate_en == "Coordinate."
+
+
+def test_publishing_without_a_mandate_is_refused(client, group, chair):
+    client.force_login(chair.user)
+    response = client.post(
+        reverse("members:public-page-edit", args=[group.slug]), {"name_en": "P", "is_public": "on"}
+    )
+    assert response.status_code == 200 and "mandate" in response.text
+    group.refresh_from_db()
+    assert not group.is_public
+
+
+def test_chair_adds_and_removes_a_link(client, public_group, chair):
+    client.force_login(chair.user)
+    url = reverse("members:public-link-add", args=[public_group.slug])
+    bad = client.post(url, {"link-title_en": "Plan", "link-url": "javascript:alert(1)"})
+    assert bad.status_code == 400 and not public_group.links.exists()
+    client.post(url, {"link-title_en": "Action plan", "link-url": "https://example.org/plan.pdf"})
+    link = public_group.links.get()
+    assert "Action plan" in client.get(reverse("public:group", args=[public_group.slug])).text
+    client.post(reverse("members:public-link-remove", args=[public_group.slug, link.pk]))
+    assert not public_group.links.exists()
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_public_page_queries_do_not_grow(client, public_group, count, django_assert_max_num_queries):
+    for _ in range(count):
+        make_member(public_group, Membership.Role.SECRETARIAT)
+    with django_assert_max_num_queries(5):
+        assert client.get(reverse("public:group", args=[public_group.slug])).status_code == 200

@@ -1,0 +1,28 @@
+import pytest
+from django.core.management import call_command
+
+from members.models import Administration, Group, Member, Membership
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_platform_loads_a_realistic_network_and_twice_changes_nothing(client):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    counts = (
+        Administration.objects.count(),
+        Member.objects.count(),
+        Membership.objects.count(),
+        Group.objects.count(),
+    )
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert counts == (
+        Administration.objects.count(),
+        Member.objects.count(),
+        Membership.objects.count(),
+        Group.objects.count(),
+    )
+    assert Member.objects.count() >= 40
+    assert set(Administration.objects.values_list("level", flat=True)) == set(Administration.Level.values)
+    assert len(set(Member.objects.values_list("user__language", flat=True))) == 4
+    # The printed accounts work.
+    assert client.login(email="chair@example.org", password="concerto-demo-2026")
