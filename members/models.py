@@ -76,6 +76,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name.split(" ")[0] if self.name else self.email
 
 
+class AdministrationQuerySet(models.QuerySet):
+    def with_member_counts(self) -> "AdministrationQuerySet":
+        """Annotates `member_count`: the members shown in the directory (active, not anonymised)."""
+        visible = models.Q(
+            members__deactivated_at__isnull=True,
+            members__user__is_active=True,
+            members__anonymised_at__isnull=True,
+        )
+        return self.annotate(member_count=models.Count("members", filter=visible))
+
+
 class Administration(models.Model):
     """An organisation members belong to: a public service, a regional department, a stakeholder."""
 
@@ -116,6 +127,8 @@ class Administration(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = AdministrationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("administration")
         verbose_name_plural = _("administrations")
@@ -140,6 +153,20 @@ class Administration(models.Model):
 class MemberQuerySet(models.QuerySet):
     def active(self) -> "MemberQuerySet":
         return self.filter(deactivated_at__isnull=True, user__is_active=True)
+
+    def visible_in_directory(self) -> "MemberQuerySet":
+        """Members other members may look up: active and not anonymised."""
+        return self.active().filter(anonymised_at__isnull=True)
+
+    def with_directory_data(self) -> "MemberQuerySet":
+        """Everything the directory, MemberTable and its exports read, in a fixed number of queries.
+
+        Each member gets `current_memberships`: memberships in force today, with their group.
+        """
+        current = Membership.objects.current().select_related("group").order_by("group__slug", "role")
+        return self.select_related("user", "administration").prefetch_related(
+            models.Prefetch("memberships", queryset=current, to_attr="current_memberships")
+        )
 
 
 class Member(models.Model):

@@ -1,0 +1,119 @@
+"""The members directory and the administration pages. Members' data is personal data:
+only signed-in, active members see these pages."""
+
+from django.core.paginator import EmptyPage
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_tables2 import RequestConfig, Table
+
+from members.access import member_required
+from members.filters import MemberFilter
+from members.models import Administration, Member, Membership
+from members.tables import MemberTable, RepresentationTable, SpreadsheetExport
+
+PAGE_SIZE = 50
+EXPORT_PARAMETER = "_export"
+
+
+def _sort_and_paginate(request: HttpRequest, table: Table, per_page: int = PAGE_SIZE) -> Table:
+    """Apply ?sort= and show the requested page: a page number that is not one shows page 1,
+    one past the end shows the last page. The page size is ours, not the query string's."""
+    RequestConfig(request, paginate=False).configure(table)
+    try:
+        page = max(int(request.GET.get(table.prefixed_page_field, 1)), 1)
+    except ValueError:
+        page = 1
+    try:
+        table.paginate(page=page, per_page=per_page)
+    except EmptyPage:
+        table.paginate(page=table.paginator.num_pages, per_page=per_page)
+    return table
+
+
+@member_required
+def directory(request: HttpRequest) -> HttpResponse:
+    """The filterable, sortable list of members; ?_export=csv|xlsx downloads what is shown."""
+    members = Member.objects.visible_in_directory().with_directory_data()
+    filterset = MemberFilter(request.GET or None, queryset=members)
+    if filterset.is_bound and not filterset.is_valid():
+        # Show the errors rather than a list the person did not ask for.
+        return render(request, "members/directory.html", {"filterset": filterset, "table": None})
+
+    table = MemberTable(filterset.qs)
+    export_format = request.GET.get(EXPORT_PARAMETER)
+    if SpreadsheetExport.is_valid_format(export_format):
+        RequestConfig(request, paginate=False).configure(table)
+        exporter = SpreadsheetExport(export_format, table, dataset_kwargs={"title": gettext("Directory")})
+        return exporter.response(
+            filename=f"concerto-directory-{timezone.localdate():%Y-%m-%d}.{export_format}"
+        )
+
+    _sort_and_paginate(request, table)
+    return render(request, "members/directory.html", {"filterset": filterset, "table": table})
+
+
+def _by_level_and_entity(administrations) -> list[dict]:
+    """[{level, entities: [{entity, administrations}]}] in the order of the choices; empty ones left out."""
+    sections = []
+    for level, level_label in Administration.Level.choices:
+        entities = []
+        for entity, entity_label in [*Administration.Entity.choices, ("", "")]:
+            rows = [a for a in administrations if a.level == level and a.entity == entity]
+            if rows:
+                entities.append({"entity": entity_label, "administrations": rows})
+        if entities:
+            sections.append({"level": level_label, "entities": entities})
+    return sections
+
+
+@member_required
+def administration_list(request: HttpRequest) -> HttpResponse:
+    """Active administrations by level and government, with how many members each has."""
+    administrations = list(
+        Administration.objects.filter(is_active=True)
+        .select_related("parent")
+        .with_member_counts()
+        .order_by("acronym")
+    )
+    context = {"sections": _by_level_and_entity(administrations), "total": len(administrations)}
+    return render(request, "members/administration_list.html", context)
+
+
+def representation_history(administration: Administration) -> QuerySet[Membership]:
+    """Every membership, current or ended, of the administration's members: what RepresentationTable reads."""
+    return Membership.objects.filter(member__administration=administration).select_related(
+        "member__user", "group", "substitute_for__user"
+    )
+
+
+@member_required
+def administration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An administration, its sub-administrations, its current members and who represented it where."""
+    administration = get_object_or_404(Administration.objects.select_related("parent"), pk=pk)
+    children = list(administration.children.with_member_counts().order_by("acronym"))
+
+    members = (
+        Member.objects.visible_in_directory().filter(administration=administration).with_directory_data()
+    )
+    members_table = MemberTable(
+        members, prefix="members-", exclude=("administration", "administration_name", "level")
+    )
+    members_table.caption = _("Current members")
+    members_table.pagination_label = _("Pages of current members")
+    _sort_and_paginate(request, members_table)
+
+    history_table = RepresentationTable(representation_history(administration), prefix="history-")
+    history_table.pagination_label = _("Pages of the representation history")
+    _sort_and_paginate(request, history_table)
+
+    context = {
+        "administration": administration,
+        "children": children,
+        "members_table": members_table,
+        "history_table": history_table,
+    }
+    return render(request, "members/administration_detail.html", context)

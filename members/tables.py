@@ -1,0 +1,184 @@
+"""django-tables2 tables of the members pages, and the spreadsheet export they share."""
+
+import re
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django_tables2.export import TableExport
+from tablib import Dataset
+
+from members.models import Member, Membership
+
+# A cell a spreadsheet could read as a formula. Phone-like values ("+32 2 123 45 67") are not.
+_FORMULA_START = re.compile(r"^[=@\t\r]|^[+-](?![\d\s./()+-]*$)")
+
+
+def spreadsheet_safe(value):
+    """Text that Excel or LibreOffice would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and _FORMULA_START.match(value):
+        return "'" + value
+    return value
+
+
+class SpreadsheetExport(TableExport):
+    """TableExport for CSV and XLSX that people open in Excel.
+
+    Cells cannot inject formulas (members write their own name and job title), and CSV
+    starts with a byte order mark so that Excel reads accented names as UTF-8.
+    """
+
+    FORMATS = {key: TableExport.FORMATS[key] for key in (TableExport.CSV, TableExport.XLSX)}
+
+    @classmethod
+    def is_valid_format(cls, export_format):
+        return export_format in cls.FORMATS
+
+    def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
+        rows = table.as_values(exclude_columns=exclude_columns)
+        dataset = Dataset(**(dataset_kwargs or {}))
+        dataset.headers = next(rows)
+        for row in rows:
+            dataset.append([spreadsheet_safe(value) for value in row])
+        return dataset
+
+    def export(self):
+        data = super().export()
+        if self.format == self.CSV:
+            return "\ufeff" + data
+        return data
+
+
+class MemberTable(tables.Table):
+    """Members with their contacts, administration and current roles.
+
+    Reads only what MemberQuerySet.with_directory_data() loads.
+    """
+
+    caption = _("Members")
+
+    name = tables.Column(verbose_name=_("Name"), accessor="user__name", order_by=("user__name", "pk"))
+    email = tables.Column(verbose_name=_("Email address"), accessor="user__email", order_by=("user__email",))
+    # Export only: the page shows a badge in the email column instead.
+    email_bounced = tables.Column(
+        verbose_name=_("Address bounced on"), accessor="email_bounced_at", visible=False, orderable=False
+    )
+    administration = tables.Column(
+        verbose_name=_("Administration"),
+        accessor="administration__acronym",
+        order_by=("administration__acronym", "user__name", "pk"),
+    )
+    # Export only: the page shows the name as the acronym's expansion.
+    administration_name = tables.Column(
+        verbose_name=_("Administration (full name)"),
+        accessor="administration__name",
+        visible=False,
+        orderable=False,
+    )
+    level = tables.Column(
+        verbose_name=_("Level"),
+        accessor="administration__level",
+        order_by=("administration__level", "administration__acronym", "user__name", "pk"),
+    )
+    job_title = tables.Column(verbose_name=_("Job title"), order_by=("job_title", "user__name", "pk"))
+    phone = tables.Column(verbose_name=_("Phone"), orderable=False)
+    roles = tables.Column(
+        verbose_name=_("Groups and roles"), accessor="current_memberships", orderable=False, default=""
+    )
+
+    class Meta:
+        model = Member
+        fields = ()
+        sequence = (
+            "name",
+            "email",
+            "email_bounced",
+            "administration",
+            "administration_name",
+            "level",
+            "job_title",
+            "phone",
+            "roles",
+        )
+        order_by = ("name",)
+        empty_text = _("No member matches these criteria.")
+        attrs = {"class": "data-table"}
+
+    def render_email(self, value, record):
+        link = format_html('<a href="mailto:{}">{}</a>', value, value)
+        if record.email_bounced_at is None:
+            return link
+        when = date_format(timezone.localtime(record.email_bounced_at), "DATE_FORMAT")
+        return format_html(
+            '{} <span class="badge badge-warning" title="{}">{}</span>',
+            link,
+            gettext("Messages to this address were returned on %(date)s.") % {"date": when},
+            gettext("Address bounced"),
+        )
+
+    def value_email(self, value):
+        return value
+
+    def value_email_bounced(self, value):
+        return timezone.localtime(value).date().isoformat() if value else ""
+
+    def render_administration(self, value, record):
+        url = reverse("members:administration-detail", args=[record.administration_id])
+        return format_html(
+            '<a href="{}"><abbr title="{}">{}</abbr></a>', url, record.administration.name, value
+        )
+
+    def value_administration(self, value):
+        return value
+
+    def render_roles(self, value):
+        if not value:
+            return "—"
+        items = ((m.group.name, m.get_role_display()) for m in value)
+        return format_html('<ul class="plain-list">{}</ul>', format_html_join("", "<li>{}: {}</li>", items))
+
+    def value_roles(self, value):
+        return "; ".join(f"{m.group.name}: {m.get_role_display()}" for m in value or ())
+
+
+class RepresentationTable(tables.Table):
+    """Memberships (current and ended) of one administration's members, newest first."""
+
+    caption = _("Representation history")
+
+    member = tables.Column(
+        verbose_name=_("Member"), accessor="member__user__name", order_by=("member__user__name", "-start")
+    )
+    group = tables.Column(verbose_name=_("Group"), accessor="group", order_by=("group__slug", "-start"))
+    role = tables.Column(verbose_name=_("Role"), order_by=("role", "-start"))
+    start = tables.DateColumn(verbose_name=_("Start"), short=False, order_by=("start", "pk"))
+    end = tables.DateColumn(
+        short=False,
+        verbose_name=pgettext_lazy("end of a membership", "End"),
+        order_by=("end", "pk"),
+        default=pgettext_lazy("a membership without an end", "ongoing"),
+    )
+
+    class Meta:
+        model = Membership
+        fields = ()
+        sequence = ("member", "group", "role", "start", "end")
+        order_by = ("-start",)
+        empty_text = _("No member of this administration has belonged to a group yet.")
+        attrs = {"class": "data-table"}
+
+    def render_group(self, value):
+        return value.name
+
+    def render_role(self, value, record):
+        label = record.get_role_display()
+        if record.substitute_for_id is None:
+            return label
+        return gettext("%(role)s (stands in for %(name)s)") % {
+            "role": label,
+            "name": record.substitute_for.user.name,
+        }
