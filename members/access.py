@@ -11,7 +11,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 from members.models import Group, Member, Membership
@@ -78,6 +78,11 @@ def groups_where(member: Member, action: Action) -> QuerySet[Group]:
     roles = RULES[action]
     ids = [group_id for group_id, role in current_roles(member).items() if role in roles]
     return Group.objects.filter(pk__in=ids)
+
+
+def groups_known_to(member: Member) -> QuerySet[Group]:
+    """Groups whose names the member may see: their own, and those with a published page."""
+    return Group.objects.filter(Q(pk__in=list(current_roles(member))) | Q(is_public=True))
 
 
 def manages_any_group(member: Member) -> bool:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig, Table
 
-from members.access import member_required
+from members.access import groups_known_to, member_required
 from members.filters import MemberFilter
 from members.models import Administration, Member, Membership
 from members.tables import MemberTable, RepresentationTable, SpreadsheetExport
@@ -37,8 +37,9 @@ def _sort_and_paginate(request: HttpRequest, table: Table, per_page: int = PAGE_
 @member_required
 def directory(request: HttpRequest) -> HttpResponse:
     """The filterable, sortable list of members; ?_export=csv|xlsx downloads what is shown."""
-    members = Member.objects.visible_in_directory().with_directory_data()
-    filterset = MemberFilter(request.GET or None, queryset=members)
+    groups = groups_known_to(request.member)
+    members = Member.objects.visible_in_directory().with_directory_data(groups)
+    filterset = MemberFilter(request.GET or None, queryset=members, groups=groups)
     if filterset.is_bound and not filterset.is_valid():
         # Show the errors rather than a list the person did not ask for.
         return render(request, "members/directory.html", {"filterset": filterset, "table": None})
@@ -97,7 +98,9 @@ def administration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     children = list(administration.children.with_member_counts().order_by("acronym"))
 
     members = (
-        Member.objects.visible_in_directory().filter(administration=administration).with_directory_data()
+        Member.objects.visible_in_directory()
+        .filter(administration=administration)
+        .with_directory_data(groups_known_to(request.member))
     )
     members_table = MemberTable(
         members, prefix="members-", exclude=("administration", "administration_name", "level")

@@ -56,6 +56,12 @@ class MemberFilter(django_filters.FilterSet):
         model = Member
         fields = ["q", "group", "role", "administration", "level", "entity"]
 
+    def __init__(self, *args, groups=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if groups is not None:
+            # Only groups the reader may know of: a group's existence is not everyone's business.
+            self.filters["group"].queryset = groups
+
     def search(self, queryset, name, value):
         """Every word must appear in one of the name, email, job title or administration."""
         for word in value.split():

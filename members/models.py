@@ -158,12 +158,15 @@ class MemberQuerySet(models.QuerySet):
         """Members other members may look up: active and not anonymised."""
         return self.active().filter(anonymised_at__isnull=True)
 
-    def with_directory_data(self) -> "MemberQuerySet":
+    def with_directory_data(self, groups: "models.QuerySet[Group] | None" = None) -> "MemberQuerySet":
         """Everything the directory, MemberTable and its exports read, in a fixed number of queries.
 
-        Each member gets `current_memberships`: memberships in force today, with their group.
+        Each member gets `current_memberships`: memberships in force today, with their group,
+        limited to `groups` when given (the groups the reader may know of).
         """
         current = Membership.objects.current().select_related("group").order_by("group__slug", "role")
+        if groups is not None:
+            current = current.filter(group__in=groups)
         return self.select_related("user", "administration").prefetch_related(
             models.Prefetch("memberships", queryset=current, to_attr="current_memberships")
         )

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members import services
-from members.models import Administration, Member, Membership, User, new_feed_token
+from members.models import Administration, Group, Member, Membership, User, new_feed_token
 from tests.factories import AdministrationFactory, GroupFactory, MembershipFactory, make_member
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,8 @@ def bulk_members(count: int, *, group, administrations, prefix: str = "Bulk") ->
 
 @pytest.fixture
 def people(group, other_group):
-    """Members at every level, with roles in two groups."""
+    """Members at every level, with roles in two groups (both with a published page, so anyone may know of them)."""
+    Group.objects.filter(pk__in=[group.pk, other_group.pk]).update(is_public=True)
     fps = AdministrationFactory(
         acronym="FPS-E", name_en="FPS Economy", name_fr="SPF Économie", name_nl="FOD Economie"
     )
@@ -439,7 +440,7 @@ def _many_members(count: int, group) -> None:
 
 # session, user, request.member, group choices, administration choices, count, page rows,
 # prefetched memberships
-DIRECTORY_QUERIES = 8
+DIRECTORY_QUERIES = 9  # includes the reader's own groups
 
 
 @pytest.mark.parametrize("count", [10, 500])
@@ -466,6 +467,15 @@ def test_directory_export_queries_do_not_grow(client, focal_point, group, django
     _many_members(count, group)
     client.force_login(focal_point.user)
     # session, user, request.member, all rows, prefetched memberships
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):  # + the reader's groups
         response = client.get(URL, {"_export": "csv"})
     assert len(read_csv(response)) == 1 + count + 1  # header, the bulk members, focal_point
+
+
+def test_groups_the_reader_may_not_know_of_stay_hidden(client, viewer, people):
+    secret = GroupFactory(name_en="Secret task force")
+    make_member(secret, Membership.Role.CHAIR)
+    page = client.get(reverse("members:directory"))
+    assert "Secret task force" not in page.text
+    response = client.get(reverse("members:directory"), {"group": secret.pk})
+    assert "errorlist" in response.text  # not a valid choice for this reader
