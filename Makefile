@@ -23,8 +23,9 @@ setup: $(STAMP)
 run: setup
 	$(PY) manage.py seed_demo
 	@echo "Serving Concerto on http://$(HOST):$(PORT)/ (emails are written to var/mail/). Ctrl-C stops."
-	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@trap 'kill $$worker $$mail 2>/dev/null; wait $$worker $$mail 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --interval 1 & worker=$$!; \
+	  $(PY) manage.py send_queued_mail --loop 60 & mail=$$!; \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: setup

@@ -24,10 +24,11 @@ def render_email(template_prefix: str, context: dict, *, language: str, tz: str 
 def build_email(message: OutboundMessage) -> EmailMultiAlternatives:
     """The email for one outbox row: one recipient, text and HTML parts, its stable Message-ID."""
     headers = {
-        "Message-ID": message.message_id,
         "Auto-Submitted": "auto-generated",
         "Content-Language": message.language,
-        **message.headers,
+        **{name: value for name, value in message.headers.items() if name.lower() != "message-id"},
+        # The row's own, never a caller's: webhooks, retries and replies rely on it.
+        "Message-ID": message.message_id,
     }
     email = EmailMultiAlternatives(
         subject=message.subject,

@@ -7,18 +7,38 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from members.models import Administration, Group, JoinInvitation, Member, Membership, User, new_feed_token
-from members.outbox import MANDATORY_KINDS, Kind, OutboundMessage
+from members.models import (
+    Administration,
+    Group,
+    GroupLink,
+    JoinInvitation,
+    Member,
+    Membership,
+    User,
+    new_feed_token,
+)
+from members.outbox import MANDATORY_KINDS, OutboundMessage
 
 Status = OutboundMessage.Status
 OUTBOX_STALE_AFTER = timedelta(minutes=15)
 
 
 # --- The outbox -------------------------------------------------------------------------
+
+# Why a row was not sent; stored in English in last_error, translated where it is shown.
+SUPPRESSED_NO_ADDRESS = gettext_noop("No email address.")
+SUPPRESSED_DEACTIVATED = gettext_noop("The member was deactivated.")
+SUPPRESSED_MUTED = gettext_noop("The member turned this kind of email off.")
+FAILED_INVALID_ADDRESS = gettext_noop("The email address is not valid.")
+OUTBOX_REASONS = frozenset(
+    {SUPPRESSED_NO_ADDRESS, SUPPRESSED_DEACTIVATED, SUPPRESSED_MUTED, FAILED_INVALID_ADDRESS}
+)
 
 
 def queue_message(
@@ -41,19 +61,26 @@ def queue_message(
 
     The member's notification preferences are applied here, and only here: an optional kind
     they turned off, or any email to a deactivated member, is recorded as "not sent".
+    An address no provider would take fails at once, so that the sender sees it.
     """
-    suppressed_because = ""
-    if member is not None:
-        if not member.is_active:
-            suppressed_because = "member deactivated"
-        elif kind not in MANDATORY_KINDS and kind in (member.muted_kinds or []):
-            suppressed_because = "member turned this kind of email off"
+    status, reason = Status.QUEUED, ""
+    if not to_email:
+        status, reason = Status.SUPPRESSED, SUPPRESSED_NO_ADDRESS
+    elif member is not None and not member.is_active:
+        status, reason = Status.SUPPRESSED, SUPPRESSED_DEACTIVATED
+    elif member is not None and kind not in MANDATORY_KINDS and kind in (member.muted_kinds or []):
+        status, reason = Status.SUPPRESSED, SUPPRESSED_MUTED
+    else:
+        try:
+            validate_email(to_email)
+        except ValidationError:
+            status, reason = Status.FAILED, FAILED_INVALID_ADDRESS
     message = OutboundMessage.objects.create(
         kind=kind,
         batch=batch,
         member=member,
         to_email=to_email,
-        language=language or (member.language if member else settings.LANGUAGE_CODE),
+        language=language or (member.language if member else "") or settings.LANGUAGE_CODE,
         subject=subject,
         body_text=body_text,
         body_html=body_html,
@@ -62,10 +89,10 @@ def queue_message(
         attachments=attachments or [],
         alternatives=alternatives or [],
         created_by=created_by,
-        status=Status.SUPPRESSED if suppressed_because else Status.QUEUED,
-        last_error=suppressed_because,
+        status=status,
+        last_error=reason,
     )
-    if not suppressed_because:
+    if status == Status.QUEUED:
         from members.tasks import schedule_delivery
 
         # After commit: the worker must see the row, and a rollback must send nothing.
@@ -78,25 +105,44 @@ def requeue_stale_messages(older_than: timedelta = OUTBOX_STALE_AFTER) -> int:
 
     The row keeps its Message-ID, so in the rare case the crash came after the provider
     accepted the message, receiving mail systems see the same message, not a new one.
+    A row that was interrupted on every one of its attempts fails instead of looping forever.
     """
-    cutoff = timezone.now() - older_than
-    return OutboundMessage.objects.filter(status=Status.SENDING, status_changed_at__lte=cutoff).update(
-        status=Status.QUEUED, next_attempt_at=None, last_error="requeued after an interrupted attempt"
+    from members.tasks import MAX_ATTEMPTS
+
+    now = timezone.now()
+    stale = OutboundMessage.objects.filter(status=Status.SENDING, status_changed_at__lte=now - older_than)
+    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Status.FAILED,
+        next_attempt_at=None,
+        last_error="interrupted on every attempt; gave up",
+        status_changed_at=now,
+    )
+    return stale.update(
+        status=Status.QUEUED,
+        next_attempt_at=None,
+        last_error="requeued after an interrupted attempt",
+        status_changed_at=now,
     )
 
 
+@transaction.atomic
 def retry_message(*, message: OutboundMessage) -> None:
-    """Send a failed message again, at once (the sender's "retry" button)."""
-    if message.status != Status.FAILED:
+    """Send a failed message again, at once (the sender's "Send again" button)."""
+    # Conditional update: a double click queues the row once.
+    now = timezone.now()
+    updated = OutboundMessage.objects.filter(pk=message.pk, status=Status.FAILED).update(
+        status=Status.QUEUED, next_attempt_at=None, status_changed_at=now
+    )
+    if not updated:
         raise ValidationError(_("Only failed messages can be sent again."))
-    message.status = Status.QUEUED
-    message.next_attempt_at = None
-    message.save(update_fields=["status", "next_attempt_at"])
+    message.status, message.next_attempt_at, message.status_changed_at = Status.QUEUED, None, now
     from members.tasks import schedule_delivery
 
     transaction.on_commit(partial(schedule_delivery, message.pk), robust=True)
 
 
+# anymail's normalized event types -> outbox status. Others ("queued", "sent", "deferred",
+# "opened", …) say nothing final about delivery and are ignored.
 TRACKING_STATUS = {
     "delivered": Status.DELIVERED,
     "bounced": Status.BOUNCED,
@@ -108,32 +154,41 @@ TRACKING_STATUS = {
 
 @transaction.atomic
 def record_delivery_event(
-    *, message_id: str, event_type: str, outbox_id: str = "", description: str = ""
+    *, message_id: str, event_type: str, outbox_id: str = "", description: str = "", recipient: str = ""
 ) -> bool:
-    """Apply a provider's tracking event to its outbox row. Returns whether a row matched.
+    """Apply a provider's tracking event to its outbox row. Returns whether a row changed.
 
     A hard bounce flags the member's address, so the directory shows it needs fixing.
     """
     status = TRACKING_STATUS.get(event_type)
     if status is None:
         return False
-    rows = OutboundMessage.objects.select_for_update()
+    rows = OutboundMessage.objects.select_for_update().exclude(status=Status.SUPPRESSED)
     message = rows.filter(provider_message_id=message_id).first() if message_id else None
+    outbox_id = str(outbox_id or "")
     if message is None and outbox_id.isdigit():
         message = rows.filter(pk=int(outbox_id)).first()
     if message is None:
         return False
+    # The event names its recipient: if it is not this row's, the ids matched by accident
+    # (another application on the same provider account), and the row is left alone.
+    if recipient and recipient.strip().lower() != message.to_email.lower():
+        return False
     # "delivered" after a bounce or complaint must not hide the problem.
-    if not (status == Status.DELIVERED and message.status in {Status.BOUNCED, Status.COMPLAINED}):
-        message.status = status
-        message.status_changed_at = timezone.now()
-        if description:
-            message.last_error = description[:2000]
-        message.save(update_fields=["status", "status_changed_at", "last_error"])
+    if status == Status.DELIVERED and message.status in {Status.BOUNCED, Status.COMPLAINED}:
+        return False
+    message.status = status
+    message.status_changed_at = timezone.now()
+    update_fields = ["status", "status_changed_at"]
+    if status != Status.DELIVERED and description:
+        message.last_error = description[:2000]
+        update_fields.append("last_error")
+    message.save(update_fields=update_fields)
     if status == Status.BOUNCED and message.member_id:
-        Member.objects.filter(pk=message.member_id, email_bounced_at__isnull=True).update(
-            email_bounced_at=timezone.now()
-        )
+        # Only while the member still uses the address that bounced.
+        Member.objects.filter(
+            pk=message.member_id, email_bounced_at__isnull=True, user__email__iexact=message.to_email
+        ).update(email_bounced_at=message.status_changed_at)
     return True
 
 
@@ -213,7 +268,7 @@ def deactivate_member(*, member: Member) -> Member:
     member.deactivated_at = timezone.now()
     member.save(update_fields=["deactivated_at"])
     OutboundMessage.objects.filter(member=member, status=Status.QUEUED).update(
-        status=Status.SUPPRESSED, last_error="member deactivated"
+        status=Status.SUPPRESSED, last_error=SUPPRESSED_DEACTIVATED
     )
     member.user.is_active = False
     member.user.save(update_fields=["is_active"])
@@ -272,17 +327,109 @@ def new_invitation_token() -> tuple[str, str]:
     return token, hash_token(token)
 
 
-__all__ = [
-    "Kind",
-    "add_membership",
-    "anonymise_member",
-    "change_role",
-    "create_member",
-    "deactivate_member",
-    "end_membership",
-    "queue_message",
-    "record_delivery_event",
-    "regenerate_feed_token",
-    "requeue_stale_messages",
-    "retry_message",
-]
+# --- Profile, public page, personal data -----------------------------------------------
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    member: Member,
+    name: str,
+    job_title: str,
+    administration: Administration | None,
+    phone: str,
+    language: str,
+    timezone_name: str,
+    muted_kinds: list[str],
+) -> Member:
+    user = member.user
+    user.name = name
+    user.language = language
+    user.save(update_fields=["name", "language"])
+    member.job_title = job_title
+    member.administration = administration
+    member.phone = phone
+    member.timezone = timezone_name
+    # Mandatory kinds can never be muted, whatever the form sent.
+    member.muted_kinds = sorted(set(muted_kinds) - set(MANDATORY_KINDS))
+    member.save(update_fields=["job_title", "administration", "phone", "timezone", "muted_kinds"])
+    return member
+
+
+@transaction.atomic
+def update_public_page(*, group: Group, changes: dict) -> Group:
+    allowed = {
+        "is_public",
+        "contact_email",
+        "show_next_meetings",
+        *(
+            f"{field}_{code}"
+            for field in ("name", "mandate", "lines_of_action")
+            for code, _n in settings.LANGUAGES
+        ),
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"Not part of the public page: {sorted(unknown)}")
+    for field, value in changes.items():
+        setattr(group, field, value)
+    group.full_clean()
+    group.save()
+    return group
+
+
+@transaction.atomic
+def add_group_link(*, group: Group, title: dict[str, str], url: str) -> GroupLink:
+
+    last = group.links.order_by("-position").values_list("position", flat=True).first() or 0
+    fields = {f"title_{code}": title.get(code, "") for code, _n in settings.LANGUAGES}
+    return GroupLink.objects.create(group=group, url=url, position=last + 1, **fields)
+
+
+def remove_group_link(*, link) -> None:
+    link.delete()
+
+
+def export_member_data(*, member: Member) -> dict:
+    """Everything Concerto stores about the member, for their own download (GDPR art. 15/20)."""
+    user = member.user
+    memberships = member.memberships.select_related("group", "substitute_for__user").order_by("start")
+    messages = OutboundMessage.objects.filter(member=member).order_by("created_at")
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "account": {
+            "email": user.email,
+            "name": user.name,
+            "preferred_language": user.language,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+        },
+        "member": {
+            "administration": member.administration.acronym if member.administration_id else None,
+            "job_title": member.job_title,
+            "phone": member.phone,
+            "time_zone": member.timezone,
+            "emails_not_wanted": member.muted_kinds,
+            "address_bounced_at": member.email_bounced_at.isoformat() if member.email_bounced_at else None,
+        },
+        "memberships": [
+            {
+                "group": m.group.name,
+                "role": m.role,
+                "stands_in_for": m.substitute_for.user.name if m.substitute_for_id else None,
+                "start": m.start.isoformat(),
+                "end": m.end.isoformat() if m.end else None,
+            }
+            for m in memberships
+        ],
+        "emails_sent_to_you": [
+            {
+                "kind": m.kind,
+                "subject": m.subject,
+                "status": m.status,
+                "queued_at": m.created_at.isoformat(),
+                "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+            }
+            for m in messages
+        ],
+    }

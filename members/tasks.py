@@ -1,9 +1,10 @@
 """Background work of the members app. Tasks take ids and are safe to run twice."""
 
 import logging
-from datetime import timedelta
+import smtplib
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.tasks import task
 from django.utils import timezone
 
@@ -15,6 +16,9 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 Status = OutboundMessage.Status
 
+# Provider answers that mean "our configuration or their load", not "this recipient": retried.
+TRANSIENT_HTTP_STATUSES = frozenset({401, 403, 408, 429})
+
 
 def backoff(attempts: int) -> timedelta:
     """1, 4, 16, 64 minutes… between attempts: the provider gets time to recover."""
@@ -22,18 +26,38 @@ def backoff(attempts: int) -> timedelta:
 
 
 def is_permanent(error: Exception) -> bool:
-    """A rejection that no retry will fix: refused recipient, invalid request, bad credentials."""
-    import smtplib
+    """A rejection that no retry will fix: a refused recipient, an invalid message or request.
 
-    from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
+    Bad credentials are not permanent: once the operator fixes them, the retries go through.
+    """
+    from anymail.exceptions import (
+        AnymailAPIError,
+        AnymailInvalidAddress,
+        AnymailRecipientsRefused,
+        AnymailSerializationError,
+        AnymailUnsupportedFeature,
+    )
 
-    if isinstance(error, AnymailRecipientsRefused | AnymailInvalidAddress | smtplib.SMTPRecipientsRefused):
-        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        # {address: (code, reply)}: "451 try later" is a refusal too, but a temporary one.
+        codes = [code for code, _reply in error.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return False
     if isinstance(error, smtplib.SMTPResponseException):
         return 500 <= error.smtp_code < 600
+    permanent_anymail = (
+        AnymailRecipientsRefused
+        | AnymailInvalidAddress
+        | AnymailUnsupportedFeature
+        | AnymailSerializationError
+    )
+    # ValueError: an address or header Django itself refuses to put in a message.
+    if isinstance(error, permanent_anymail | ValueError):
+        return True
     if isinstance(error, AnymailAPIError):
         status = getattr(error, "status_code", None)
-        return status is not None and 400 <= status < 500 and status != 429
+        return status is not None and 400 <= status < 500 and status not in TRANSIENT_HTTP_STATUSES
     return False
 
 
@@ -41,61 +65,80 @@ def is_permanent(error: Exception) -> bool:
 def deliver_message(message_id: int) -> str:
     """Send one outbox row if it is still queued and due. Returns the row's new status."""
     now = timezone.now()
-    with transaction.atomic():
-        message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.status != Status.QUEUED:
-            return message.status if message else "missing"
-        if message.next_attempt_at and message.next_attempt_at > now:
-            return message.status
-        # Claimed before sending: a second worker, or this task run twice, skips the row.
-        message.status = Status.SENDING
-        message.attempts += 1
-        message.status_changed_at = now
-        message.save(update_fields=["status", "attempts", "status_changed_at"])
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    # Claimed with one conditional UPDATE (compare-and-set), committed before sending: a second
+    # worker, the periodic flush, or this task run twice finds the row taken and skips it. A
+    # SELECT … FOR UPDATE would not do on SQLite, where it is a no-op.
+    claimed = OutboundMessage.objects.filter(due, pk=message_id, status=Status.QUEUED).update(
+        status=Status.SENDING, attempts=F("attempts") + 1, status_changed_at=now
+    )
+    if not claimed:
+        current = OutboundMessage.objects.filter(pk=message_id).values_list("status", flat=True).first()
+        return current or "missing"
+    message = OutboundMessage.objects.get(pk=message_id)
 
-    email = build_email(message)
     try:
+        # Building is inside the try too: a row that cannot be built fails, it is not left "sending".
+        email = build_email(message)
         email.send()
     except Exception as error:
-        logger.warning("Sending outbox message %s failed: %s", message.pk, error)
-        message.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
-            message.status = Status.FAILED
-            message.next_attempt_at = None
-        else:
-            message.status = Status.QUEUED
-            message.next_attempt_at = timezone.now() + backoff(message.attempts)
-        message.status_changed_at = timezone.now()
-        message.save(update_fields=["status", "last_error", "next_attempt_at", "status_changed_at"])
-        if message.status == Status.QUEUED:
-            schedule_delivery(message.pk, message.next_attempt_at)
-        return message.status
+        return _record_failure(message, error)
 
-    status = getattr(email, "anymail_status", None)
-    message.provider_message_id = (getattr(status, "message_id", None) or "")[:255]
-    message.status = Status.SENT
-    message.sent_at = message.status_changed_at = timezone.now()
-    message.next_attempt_at = None
-    message.save(
-        update_fields=["status", "sent_at", "status_changed_at", "provider_message_id", "next_attempt_at"]
+    # anymail backends say which id the provider gave the message (a set when recipients got
+    # different ids, which cannot happen with our one recipient per message).
+    provider_id = getattr(getattr(email, "anymail_status", None), "message_id", None)
+    provider_id = "" if provider_id is None or isinstance(provider_id, set) else str(provider_id)
+    now = timezone.now()
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        # A tracking event may have arrived already (matched through the outbox id in the
+        # metadata): "delivered" or "bounced" is newer news than "sent", so it stays.
+        status=Case(
+            When(status__in=[Status.SENDING, Status.QUEUED], then=Value(Status.SENT)), default=F("status")
+        ),
+        status_changed_at=Case(
+            When(status__in=[Status.SENDING, Status.QUEUED], then=Value(now)), default=F("status_changed_at")
+        ),
+        sent_at=now,
+        next_attempt_at=None,
+        provider_message_id=provider_id[:255],
     )
-    return message.status
+    return Status.SENT
 
 
-def schedule_delivery(message_id: int, when=None) -> None:
+def _record_failure(message: OutboundMessage, error: Exception) -> str:
+    """Back to the queue with a delay, or failed for good. Returns the row's new status."""
+    logger.warning("Sending outbox message %s failed: %s", message.pk, error)
+    now = timezone.now()
+    if is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
+        status, next_attempt_at = Status.FAILED, None
+    else:
+        status, next_attempt_at = Status.QUEUED, now + backoff(message.attempts)
+    updated = OutboundMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=status,
+        next_attempt_at=next_attempt_at,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+        status_changed_at=now,
+    )
+    if updated and status == Status.QUEUED:
+        schedule_delivery(message.pk, next_attempt_at)
+    return status
+
+
+def schedule_delivery(message_id: int, when: datetime | None = None) -> None:
     """Enqueue deliver_message, later if `when` is given and the backend can defer."""
-    from django.tasks import default_task_backend
-
-    if when is not None and default_task_backend.supports_defer:
-        deliver_message.using(run_after=when).enqueue(message_id)
-    elif when is None:
+    if when is None:
         deliver_message.enqueue(message_id)
+    elif deliver_message.get_backend().supports_defer:
+        deliver_message.using(run_after=when).enqueue(message_id)
     # Otherwise (a backend that cannot defer) the periodic flush picks the row up when due.
 
 
 @task
 def flush_outbox() -> int:
-    """Deliver every queued message that is due (the periodic safety net). Returns how many were tried."""
+    """Deliver every queued message that is due (the periodic safety net). Returns how many were tried.
+
+    Rows a crashed worker left "sending" are put back first, so nobody is skipped.
+    """
     from members.services import requeue_stale_messages
 
     requeue_stale_messages()
