@@ -8,7 +8,7 @@ PORT ?= 8000
 # Local development defaults; production sets its own environment (see README.md).
 export DEBUG ?= 1
 
-.PHONY: setup run test test-postgres lint bench messages clean lock
+.PHONY: setup test-setup run test test-postgres lint bench messages clean lock
 
 $(STAMP): requirements-dev.lock
 	@test -x $(PY) || { py=$$(bin/find-python) && echo "Using $$py" && $$py -m venv $(VENV); }
@@ -23,15 +23,25 @@ setup: $(STAMP)
 run: setup
 	$(PY) manage.py seed_demo
 	@echo "Serving Concerto on http://$(HOST):$(PORT)/ (emails are written to var/mail/). Ctrl-C stops."
-	@trap 'kill $$worker $$mail 2>/dev/null; wait $$worker $$mail 2>/dev/null' EXIT INT TERM; \
+	@trap 'kill $$worker $$mail $$reminders 2>/dev/null; wait $$worker $$mail $$reminders 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --interval 1 & worker=$$!; \
 	  $(PY) manage.py send_queued_mail --loop 60 & mail=$$!; \
+	  $(PY) manage.py send_meeting_reminders --loop & reminders=$$!; \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
-test: setup
+# Mozilla's ical.js, the third calendar parser the tests use where Node.js is installed.
+ICALJS := tests/meetings/icaljs/node_modules/.package-lock.json
+$(ICALJS): tests/meetings/icaljs/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund --prefix tests/meetings/icaljs; \
+	  else echo "npm not found: the ical.js checks will be skipped"; fi
+
+test-setup: setup
+	@$(MAKE) --no-print-directory $(ICALJS) || echo "ical.js could not be installed: its checks will be skipped"
+
+test: test-setup
 	DEBUG= $(PY) -m pytest $(PYTEST_ARGS)
 
-test-postgres: setup
+test-postgres: test-setup
 	DEBUG= DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/concerto} $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

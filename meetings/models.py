@@ -32,7 +32,7 @@ class MeetingQuerySet(models.QuerySet):
         """Meetings of the member's current groups, and those they are personally invited to."""
         # Exists(), not a join, so that counts in other annotations stay correct.
         in_group = Membership.objects.current().filter(group=OuterRef("group"), member=member)
-        invited = Invitation.objects.filter(meeting=OuterRef("pk"), member=member)
+        invited = Invitation.objects.filter(meeting=OuterRef("pk"), member=member, removed_at__isnull=True)
         return self.filter(Exists(in_group) | Exists(invited))
 
     def upcoming(self) -> "MeetingQuerySet":
@@ -48,6 +48,38 @@ class MeetingQuerySet(models.QuerySet):
         return self.select_related("group", "organiser__user").annotate(
             invited_count=Count("invitations", filter=active),
             accepted_count=Count("invitations", filter=accepted),
+        )
+
+    def overlapping(self, start, end) -> "MeetingQuerySet":
+        """Meetings that take place (at least partly) between two aware datetimes."""
+        return self.filter(starts_at__lt=end, ends_at__gt=start)
+
+    def with_agenda_data(self) -> "MeetingQuerySet":
+        """The meeting with its agenda items (`agenda`), their presenters and documents' files.
+
+        Feeds the agenda builder and, through with_detail_data(), the meeting page.
+        """
+        documents = Document.objects.prefetch_related("files")
+        items = AgendaItem.objects.select_related("presenter__user", "presenter_administration")
+        items = items.prefetch_related(models.Prefetch("documents", queryset=documents))
+        return self.select_related(
+            "group", "organiser__user", "organiser__administration", "series"
+        ).prefetch_related(models.Prefetch("agenda_items", queryset=items, to_attr="agenda"))
+
+    def with_detail_data(self) -> "MeetingQuerySet":
+        """Everything meeting_detail.html reads, in a fixed number of queries.
+
+        Adds `agenda` (see with_agenda_data), `general_documents` (not tied to an item, with
+        their files) and `active_invitations` (not removed, with member, user, administration).
+        """
+        general = Document.objects.filter(agenda_item__isnull=True).prefetch_related("files")
+        invitations = Invitation.objects.filter(removed_at__isnull=True).select_related(
+            "member__user", "member__administration"
+        )
+        return self.with_agenda_data().prefetch_related(
+            "invited_administrations",
+            models.Prefetch("documents", queryset=general, to_attr="general_documents"),
+            models.Prefetch("invitations", queryset=invitations, to_attr="active_invitations"),
         )
 
 
@@ -106,6 +138,9 @@ class Meeting(models.Model):
     # iCalendar SEQUENCE: raised on every change calendars must apply (RFC 5546).
     sequence = models.PositiveIntegerField(_("revision"), default=0)
     circulated_at = models.DateTimeField(_("agenda circulated at"), null=True, blank=True)
+    # What the last circulated version said (time, place, agenda): the update email tells
+    # invitees what changed since (meetings.circulation.changes_since_circulation).
+    circulated_version = models.JSONField(default=dict, blank=True, editable=False)
     remind_unanswered_days = models.PositiveSmallIntegerField(
         _("remind those who have not answered (days before)"), null=True, blank=True, default=7
     )

@@ -1,0 +1,312 @@
+"""Calendar files (iCalendar, RFC 5545) for meetings: invitations, downloads and feeds.
+
+Invitations follow iTIP (RFC 5546) so that Outlook, Google Calendar, Apple Calendar and
+Thunderbird update one event in place: the UID never changes (Meeting.uid), SEQUENCE is the
+meeting's revision, METHOD:REQUEST invites or updates, METHOD:CANCEL takes the event away.
+Times are written in Europe/Brussels with its VTIMEZONE, so clients show them in their own zone.
+
+Every function returns the file as bytes and reads only what its caller loaded: pass
+meetings from `with_calendar_data()` or `Meeting.objects.with_agenda_data()` (both add
+`meeting.agenda`), or the agenda items are left out.
+"""
+
+import zoneinfo
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
+
+from meetings.models import AgendaItem, Invitation, Meeting
+from members.i18n import localized
+from members.models import Group, Member
+
+PRODID = "-//Concerto//Meetings//EN"
+TZID = "Europe/Brussels"
+BRUSSELS = zoneinfo.ZoneInfo(TZID)
+
+REQUEST = "REQUEST"
+CANCEL = "CANCEL"
+PUBLISH = "PUBLISH"
+
+PARTSTAT = {
+    Invitation.Rsvp.NONE: "NEEDS-ACTION",
+    Invitation.Rsvp.ACCEPTED: "ACCEPTED",
+    Invitation.Rsvp.TENTATIVE: "TENTATIVE",
+    Invitation.Rsvp.DECLINED: "DECLINED",
+    Invitation.Rsvp.DELEGATED: "DELEGATED",
+}
+
+# How often subscribed calendars should look for changes (a hint; clients decide).
+FEED_REFRESH = "PT1H"
+
+
+def meeting_url(meeting: Meeting) -> str:
+    """The meeting page: agenda, documents and the answer buttons."""
+    return settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk])
+
+
+def brussels_timezone() -> Timezone:
+    """The VTIMEZONE of Europe/Brussels, written as the yearly EU rule.
+
+    Written by hand rather than with Timezone.from_tzid(), which lists every transition as
+    RDATEs: Outlook turns a VTIMEZONE into one yearly rule and mishandles RDATE lists. The EU
+    rule (last Sunday of March and of October, at 01:00 UTC) has applied in Belgium since 1996;
+    tests/meetings/test_calendar.py checks it against the zoneinfo database.
+    """
+    zone = Timezone()
+    zone.add("TZID", TZID)
+    zone.add("X-LIC-LOCATION", TZID)
+    summer = TimezoneDaylight()
+    summer.add("TZNAME", "CEST")
+    summer.add("TZOFFSETFROM", timedelta(hours=1))
+    summer.add("TZOFFSETTO", timedelta(hours=2))
+    summer.add("DTSTART", datetime(1996, 3, 31, 2, 0))  # local time, by definition
+    summer.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": 3, "BYDAY": "-1SU"})
+    winter = TimezoneStandard()
+    winter.add("TZNAME", "CET")
+    winter.add("TZOFFSETFROM", timedelta(hours=2))
+    winter.add("TZOFFSETTO", timedelta(hours=1))
+    winter.add("DTSTART", datetime(1996, 10, 27, 3, 0))
+    winter.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": 10, "BYDAY": "-1SU"})
+    zone.add_component(summer)
+    zone.add_component(winter)
+    return zone
+
+
+def _calendar(method: str | None, *, name: str = "") -> Calendar:
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    if method:
+        calendar.add("METHOD", method)
+    if name:
+        calendar.add("NAME", name)
+        calendar.add("X-WR-CALNAME", name)
+        calendar.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        calendar.add("X-PUBLISHED-TTL", FEED_REFRESH)
+    calendar.add_component(brussels_timezone())
+    return calendar
+
+
+def location_text(meeting: Meeting) -> str:
+    """The address on one line and/or the online link, as calendars show LOCATION."""
+    address = ", ".join(line.strip() for line in meeting.location.splitlines() if line.strip())
+    parts = []
+    if meeting.format != Meeting.Format.ONLINE and address:
+        parts.append(address)
+    if meeting.format != Meeting.Format.ON_SITE and meeting.online_url:
+        parts.append(meeting.online_url)
+    return " – ".join(parts) or address or meeting.online_url
+
+
+def presenter_text(item, language: str | None = None) -> str:
+    """Who presents an agenda item: the person and/or their administration."""
+    names = []
+    if item.presenter_id:
+        names.append(item.presenter.user.name)
+    if item.presenter_administration_id:
+        names.append(localized(item.presenter_administration, "name", language))
+    return ", ".join(names)
+
+
+def _description(meeting: Meeting, language: str, *, with_page: bool = True) -> str:
+    """The meeting's description, its numbered agenda and the link to its page, in `language`."""
+    parts = []
+    if meeting.is_cancelled:
+        parts.append(_("This meeting is cancelled."))
+    description = localized(meeting, "description", language)
+    if description:
+        parts.append(description)
+    agenda = getattr(meeting, "agenda", None) or []
+    if agenda:
+        lines = [_("Agenda")]
+        for number, item in enumerate(agenda, start=1):
+            line = f"{number}. {localized(item, 'title', language)} ({item.get_kind_display()}"
+            presenter = presenter_text(item, language)
+            if presenter:
+                line += f", {presenter}"
+            line += f", {item.duration_minutes} min)"
+            lines.append(line)
+        parts.append("\n".join(lines))
+    if meeting.online_url and meeting.format != Meeting.Format.ON_SITE:
+        parts.append(_("Join online: %(url)s") % {"url": meeting.online_url})
+    if with_page:
+        parts.append(_("Agenda, documents and your answer: %(url)s") % {"url": meeting_url(meeting)})
+    return "\n\n".join(parts)
+
+
+def _organizer(meeting: Meeting, language: str) -> vCalAddress:
+    # Concerto's own address, so that calendar answers (iMIP REPLY) come back to Concerto;
+    # the name shown is the organiser's.
+    organizer = vCalAddress(f"mailto:{settings.CALENDAR_ORGANIZER_EMAIL}")
+    if meeting.organiser_id:
+        organizer.params["CN"] = vText(meeting.organiser.user.name)
+    else:
+        organizer.params["CN"] = vText(localized(meeting.group, "name", language))
+    return organizer
+
+
+def _attendee(invitation: Invitation, *, rsvp: bool) -> vCalAddress:
+    attendee = vCalAddress(f"mailto:{invitation.recipient_email}")
+    attendee.params["CN"] = vText(invitation.display_name)
+    attendee.params["CUTYPE"] = "INDIVIDUAL"
+    attendee.params["ROLE"] = "REQ-PARTICIPANT"
+    attendee.params["PARTSTAT"] = PARTSTAT.get(invitation.rsvp, "NEEDS-ACTION")
+    if rsvp:
+        attendee.params["RSVP"] = "TRUE"
+    return attendee
+
+
+def _event(
+    meeting: Meeting,
+    *,
+    language: str,
+    stamp: datetime,
+    invitation: Invitation | None = None,
+    method: str | None = None,
+) -> Event:
+    """One VEVENT for the meeting, its texts in `language`."""
+    with translation.override(language):
+        summary = localized(meeting, "title", language)
+        if meeting.is_cancelled and method != CANCEL:
+            # Some subscribed calendars ignore STATUS: the title says it too.
+            summary = _("Cancelled: %(title)s") % {"title": summary}
+        # Guests have no account: the members' page is not for them.
+        for_guest = invitation is not None and not invitation.member_id
+        description = _description(meeting, language, with_page=not for_guest)
+    event = Event()
+    event.add("UID", meeting.uid)
+    event.add("SEQUENCE", meeting.sequence)
+    event.add("DTSTAMP", stamp.astimezone(UTC))
+    event.add("CREATED", meeting.created_at.astimezone(UTC))
+    event.add("LAST-MODIFIED", meeting.updated_at.astimezone(UTC))
+    event.add("DTSTART", meeting.starts_at.astimezone(BRUSSELS))
+    event.add("DTEND", meeting.ends_at.astimezone(BRUSSELS))
+    event.add("SUMMARY", summary)
+    event.add("DESCRIPTION", description)
+    location = location_text(meeting)
+    if location:
+        event.add("LOCATION", location)
+    if meeting.online_url and meeting.format != Meeting.Format.ON_SITE:
+        # RFC 7986: clients that know it show a "join" button.
+        event.add("CONFERENCE", meeting.online_url, parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
+    if not for_guest:
+        event.add("URL", meeting_url(meeting))
+    event.add("ORGANIZER", _organizer(meeting, language))
+    if invitation is not None:
+        event.add("ATTENDEE", _attendee(invitation, rsvp=method == REQUEST))
+    # Uninviting one attendee (RFC 5546, 3.2.5) carries no STATUS: the event goes on for the others.
+    uninvite = method == CANCEL and not meeting.is_cancelled
+    if meeting.is_cancelled:
+        event.add("STATUS", "CANCELLED")
+    elif not uninvite:
+        event.add("STATUS", "TENTATIVE" if meeting.status == Meeting.Status.DRAFT else "CONFIRMED")
+    event.add("TRANSP", "TRANSPARENT" if meeting.is_cancelled or method == CANCEL else "OPAQUE")
+    return event
+
+
+def invitation_language(invitation: Invitation) -> str:
+    """A member's own preference; for a guest, the language chosen when inviting them."""
+    if invitation.member_id:
+        return invitation.member.language
+    return invitation.language or settings.LANGUAGE_CODE
+
+
+def invitation_ics(invitation: Invitation, method: str = REQUEST) -> bytes:
+    """The iTIP message for one invitee: REQUEST (invitation or update) or CANCEL."""
+    if method not in {REQUEST, CANCEL}:
+        raise ValueError(f"Unknown iTIP method {method!r}.")
+    meeting = invitation.meeting
+    calendar = _calendar(method)
+    calendar.add_component(
+        _event(
+            meeting,
+            language=invitation_language(invitation),
+            stamp=timezone.now(),
+            invitation=invitation,
+            method=method,
+        )
+    )
+    return calendar.to_ical()
+
+
+def meeting_ics(meeting: Meeting, language: str) -> bytes:
+    """A plain download of the meeting (METHOD:PUBLISH, no attendees)."""
+    calendar = _calendar(PUBLISH)
+    calendar.add_component(_event(meeting, language=language, stamp=timezone.now(), method=PUBLISH))
+    return calendar.to_ical()
+
+
+def _feed(name: str, meetings: Iterable[Meeting], language: str, invitations: dict[int, Invitation]) -> bytes:
+    # No METHOD: a feed is a plain calendar, not an iTIP message (PUBLISH forbids ATTENDEE),
+    # and DTSTAMP is then the event's last change, which keeps the file identical between
+    # polls (its hash is the feed's ETag).
+    calendar = _calendar(None, name=name)
+    for meeting in meetings:
+        calendar.add_component(
+            _event(
+                meeting, language=language, stamp=meeting.updated_at, invitation=invitations.get(meeting.pk)
+            )
+        )
+    return calendar.to_ical()
+
+
+def member_feed(member: Member, meetings: Iterable[Meeting] | None = None) -> bytes:
+    """Every meeting the member is invited to (not removed), with their answer as PARTSTAT.
+
+    `meetings` defaults to `feed_meetings_for(member)`; each must carry `my_invitations`.
+    """
+    if meetings is None:
+        meetings = feed_meetings_for(member)
+    meetings = list(meetings)
+    invitations = {m.pk: m.my_invitations[0] for m in meetings if getattr(m, "my_invitations", None)}
+    with translation.override(member.language):
+        name = _("Concerto – my meetings")
+    return _feed(name, meetings, member.language, invitations)
+
+
+def group_feed(group: Group, language: str, meetings: Iterable[Meeting] | None = None) -> bytes:
+    """The group's meetings (scheduled, held or cancelled; drafts are not announced)."""
+    if meetings is None:
+        meetings = feed_meetings_of(group)
+    with translation.override(language):
+        name = _("Concerto – %(group)s") % {"group": localized(group, "name", language)}
+    return _feed(name, meetings, language, {})
+
+
+# --- What the files read: one queryset each, a fixed number of queries --------------------
+
+
+def with_calendar_data(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """Everything a calendar file reads: group, organiser, and `agenda` with its presenters."""
+    items = AgendaItem.objects.select_related("presenter__user", "presenter_administration")
+    return meetings.select_related("group", "organiser__user").prefetch_related(
+        Prefetch("agenda_items", queryset=items, to_attr="agenda")
+    )
+
+
+def feed_meetings_for(member: Member) -> QuerySet[Meeting]:
+    """Meetings of the member's feed: announced ones they are invited to and not removed from.
+
+    Each meeting has `my_invitations` (a one-item list) and `agenda`.
+    """
+    mine = Invitation.objects.filter(member=member, removed_at__isnull=True).select_related("member__user")
+    meetings = (
+        Meeting.objects.filter(invitations__member=member, invitations__removed_at__isnull=True)
+        .exclude(status=Meeting.Status.DRAFT)
+        .prefetch_related(Prefetch("invitations", queryset=mine, to_attr="my_invitations"))
+        .order_by("starts_at", "pk")
+    )
+    return with_calendar_data(meetings)
+
+
+def feed_meetings_of(group: Group) -> QuerySet[Meeting]:
+    """Meetings of a group's feed: everything but drafts, with `agenda`."""
+    meetings = Meeting.objects.filter(group=group).exclude(status=Meeting.Status.DRAFT)
+    return with_calendar_data(meetings.order_by("starts_at", "pk"))

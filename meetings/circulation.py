@@ -1,0 +1,389 @@
+"""Sending meetings by email: the agenda with its calendar invitation, updates, cancellations, reminders.
+
+Services take keyword-only arguments and run in one transaction. Each email is one outbox row
+(members.services.queue_message) written in that transaction, together with the invitation's
+`sent_sequence` (the calendar revision the invitee now has): a rollback sends nothing, and a
+second run finds everyone up to date, so no invitee is missed or sent a version twice.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from meetings import calendar, emails
+from meetings.models import Invitation, Meeting
+from members.models import Member
+from members.services import queue_message
+
+Status = Meeting.Status
+Rsvp = Invitation.Rsvp
+
+# Unanswered reminders wait at least this long after the invitation went out.
+REMINDER_GRACE = timedelta(days=1)
+# "The day before": the accepted reminder goes out once the meeting is this close.
+ACCEPTED_REMINDER_BEFORE = timedelta(days=1)
+
+# Invitees who can be emailed: guests, and members who are still active.
+REACHABLE = Q(member__isnull=True) | Q(member__deactivated_at__isnull=True, member__user__is_active=True)
+
+
+def circulation_batch(meeting: Meeting, suffix: str = "") -> str:
+    """The outbox batch of one sending, e.g. "meeting-12-r3": the outbox page groups by it."""
+    return f"meeting-{meeting.pk}-r{meeting.sequence}" + (f"-{suffix}" if suffix else "")
+
+
+def reply_address(meeting: Meeting) -> str:
+    """Replies go to the organiser, or to the group's contact address."""
+    if meeting.organiser_id and meeting.organiser.user.email:
+        return meeting.organiser.user.email
+    return meeting.group.contact_email
+
+
+def _with_data(meeting: Meeting) -> Meeting:
+    """The meeting again, with everything the emails read (agenda, presenters, documents)."""
+    return Meeting.objects.with_detail_data().get(pk=meeting.pk)
+
+
+def _invitations(meeting: Meeting, rows=None) -> list[Invitation]:
+    """Invitations with member and user loaded, each pointing at the already loaded `meeting`."""
+    rows = meeting.invitations.all() if rows is None else rows
+    invitations = list(rows.select_related("member__user").order_by("pk"))
+    for invitation in invitations:
+        invitation.meeting = meeting
+    return invitations
+
+
+def _queue(email: emails.MeetingEmail, invitation: Invitation, *, batch: str, by: Member | None):
+    return queue_message(
+        kind=email.kind,
+        to_email=email.to_email,
+        subject=email.subject,
+        body_text=email.text,
+        body_html=email.html,
+        language=email.language,
+        member=invitation.member if invitation.member_id else None,
+        batch=batch,
+        reply_to=reply_address(invitation.meeting),
+        attachments=email.attachments,
+        alternatives=email.alternatives,
+        created_by=by,
+    )
+
+
+def _record_sent(invitations: list[Invitation], sequence: int | None) -> None:
+    Invitation.objects.filter(pk__in=[i.pk for i in invitations]).update(sent_sequence=sequence)
+    for invitation in invitations:
+        invitation.sent_sequence = sequence
+
+
+# --- What changed since the last circulation ----------------------------------------------
+
+
+def version_of(meeting: Meeting) -> dict:
+    """What invitees were told: time, place, title, agenda and documents (JSON-ready).
+
+    `meeting` must come from with_detail_data() (agenda and general documents loaded).
+    """
+    agenda = getattr(meeting, "agenda", [])
+    documents = [
+        [document.pk, document.title, sorted(file.pk for file in document.files.all())]
+        for document in [
+            *getattr(meeting, "general_documents", []),
+            *(d for i in agenda for d in i.documents.all()),
+        ]
+    ]
+    return {
+        "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat(),
+        "format": meeting.format,
+        "location": meeting.location,
+        "online_url": meeting.online_url,
+        "title": [meeting.title_nl, meeting.title_fr, meeting.title_de, meeting.title_en],
+        "agenda": [
+            [
+                item.pk,
+                item.title_nl,
+                item.title_fr,
+                item.title_de,
+                item.title_en,
+                item.kind,
+                item.duration_minutes,
+                item.presenter_id,
+                item.presenter_administration_id,
+            ]
+            for item in agenda
+        ],
+        "documents": sorted(documents),
+    }
+
+
+def changes_since_circulation(meeting: Meeting) -> dict:
+    """{what: previous value} for each part changed since the agenda was last circulated.
+
+    Keys: "time" ({"starts_at", "ends_at"} as datetimes), "format", "location", "online_url",
+    "title", "agenda", "documents". Empty before the first circulation.
+    """
+    before = meeting.circulated_version or {}
+    if not before:
+        return {}
+    now = version_of(meeting)
+    changes: dict = {}
+    if (before.get("starts_at"), before.get("ends_at")) != (now["starts_at"], now["ends_at"]):
+        changes["time"] = {
+            "starts_at": parse_datetime(before["starts_at"]) if before.get("starts_at") else None,
+            "ends_at": parse_datetime(before["ends_at"]) if before.get("ends_at") else None,
+        }
+    for key in ("format", "location", "online_url", "title", "agenda", "documents"):
+        # JSON turns tuples into lists: compare the JSON shapes.
+        if before.get(key) != _json_shape(now[key]):
+            changes[key] = before.get(key)
+    return changes
+
+
+def _json_shape(value):
+    if isinstance(value, list | tuple):
+        return [_json_shape(v) for v in value]
+    return value
+
+
+# --- Circulation --------------------------------------------------------------------------
+
+
+def _check_can_be_sent(meeting: Meeting) -> None:
+    if meeting.status == Status.CANCELLED:
+        raise ValidationError(_("This meeting is cancelled: its agenda cannot be circulated."))
+    if meeting.status == Status.HELD or meeting.ends_at <= timezone.now():
+        raise ValidationError(_("This meeting has already taken place."))
+
+
+def _pending(meeting: Meeting, invitations: list[Invitation]) -> list[Invitation]:
+    """Invitees who do not have the current version yet."""
+    return [i for i in invitations if i.sent_sequence is None or i.sent_sequence < meeting.sequence]
+
+
+def _plan(meeting: Meeting) -> tuple[list[Invitation], dict, bool]:
+    """(who gets an email, what changed, whether the revision must be raised first)."""
+    invitations = _invitations(meeting, meeting.invitations.filter(REACHABLE, removed_at__isnull=True))
+    changes = changes_since_circulation(meeting) if meeting.circulated_at else {}
+    pending = _pending(meeting, invitations)
+    # A change that did not raise the revision (an edited agenda item, a new document) still
+    # reaches everyone: circulating again raises it, so calendars apply the update.
+    bump = bool(changes) and not any(i.sent_sequence is not None for i in pending)
+    if bump:
+        pending = invitations
+    return pending, changes, bump
+
+
+def circulation_preview(*, meeting: Meeting) -> dict:
+    """What circulating now would send.
+
+    {"recipients": int, "update": bool, "changes": {...}, "languages": [{"language", "name",
+    "count", "subject", "text", "html"}, …]}: per language among the recipients, the email a
+    sample recipient of that language would receive (a member rather than a guest).
+    """
+    meeting = _with_data(meeting)
+    recipients, changes, _bump = _plan(meeting)
+    names = dict(settings.LANGUAGES)
+    by_language: dict[str, list[Invitation]] = {}
+    for invitation in recipients:
+        by_language.setdefault(calendar.invitation_language(invitation), []).append(invitation)
+    languages = []
+    for code, _name in settings.LANGUAGES:
+        group = by_language.get(code)
+        if not group:
+            continue
+        sample = min(group, key=lambda i: (i.member_id is None, i.pk))
+        email = emails.invitation_email(sample, update=sample.sent_sequence is not None, changes=changes)
+        languages.append(
+            {
+                "language": code,
+                "name": str(names[code]),
+                "count": len(group),
+                "subject": email.subject,
+                "text": email.text,
+                "html": email.html,
+            }
+        )
+    return {
+        "recipients": len(recipients),
+        "update": meeting.circulated_at is not None,
+        "changes": changes,
+        "languages": languages,
+    }
+
+
+@transaction.atomic
+def circulate_agenda(*, meeting: Meeting, by: Member | None, note: str = "") -> int:
+    """Send the agenda with its calendar invitation to every invitee without the current version.
+
+    The first circulation invites everyone and schedules the meeting; later ones send the
+    update (same UID, higher SEQUENCE) to those who had an older version, and invitations to
+    those who had none. `note` is the organiser's word on what changed. Returns the count queued.
+    """
+    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _check_can_be_sent(locked)
+    meeting = _with_data(locked)
+    if not meeting.agenda:
+        raise ValidationError(_("Add at least one agenda item before circulating the agenda."))
+    recipients, changes, bump = _plan(meeting)
+    if meeting.circulated_at is None and not recipients:
+        raise ValidationError(_("Nobody is invited to this meeting yet."))
+    if bump:
+        meeting.sequence += 1
+
+    batch = circulation_batch(meeting)
+    for invitation in recipients:
+        is_update = invitation.sent_sequence is not None
+        email = emails.invitation_email(invitation, update=is_update, changes=changes, note=note)
+        _queue(email, invitation, batch=batch, by=by)
+    _record_sent(recipients, meeting.sequence)
+
+    meeting.circulated_at = timezone.now()
+    meeting.circulated_version = version_of(meeting)
+    if meeting.status == Status.DRAFT:
+        meeting.status = Status.SCHEDULED
+    meeting.save(update_fields=["sequence", "circulated_at", "circulated_version", "status", "updated_at"])
+    return len(recipients)
+
+
+@transaction.atomic
+def send_to_new_invitees(*, meeting: Meeting, invitations, by: Member | None) -> int:
+    """Send the current version to invitees added after circulation. Returns the count queued.
+
+    Does nothing before the first circulation (they will get it then), nor for a cancelled
+    meeting, nor for invitees who already have the current version.
+    """
+    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if locked.circulated_at is None or locked.status in {Status.CANCELLED, Status.HELD}:
+        return 0
+    meeting = _with_data(locked)
+    rows = meeting.invitations.filter(REACHABLE, pk__in=[i.pk for i in invitations], removed_at__isnull=True)
+    recipients = _pending(meeting, _invitations(meeting, rows))
+    batch = circulation_batch(meeting)
+    for invitation in recipients:
+        _queue(emails.invitation_email(invitation, update=False), invitation, batch=batch, by=by)
+    _record_sent(recipients, meeting.sequence)
+    return len(recipients)
+
+
+@transaction.atomic
+def send_cancellations(*, meeting: Meeting, invitations, by: Member | None) -> int:
+    """Send METHOD:CANCEL to removed invitees who had been sent the meeting. Returns the count.
+
+    Their `sent_sequence` goes back to None: if they are invited again, they get a new invitation.
+    """
+    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    meeting = _with_data(locked)
+    rows = meeting.invitations.filter(
+        REACHABLE, pk__in=[i.pk for i in invitations], removed_at__isnull=False, sent_sequence__isnull=False
+    )
+    recipients = _invitations(meeting, rows)
+    batch = circulation_batch(meeting, "removed")
+    for invitation in recipients:
+        _queue(emails.cancellation_email(invitation), invitation, batch=batch, by=by)
+    _record_sent(recipients, None)
+    return len(recipients)
+
+
+@transaction.atomic
+def cancel_meeting(*, meeting: Meeting, by: Member | None, note: str = "") -> int:
+    """Cancel the meeting: a higher SEQUENCE and METHOD:CANCEL to everyone who was sent it.
+
+    Returns the number of cancellation emails queued.
+    """
+    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if locked.status == Status.CANCELLED:
+        raise ValidationError(_("This meeting is already cancelled."))
+    if locked.status == Status.HELD:
+        raise ValidationError(_("This meeting has already taken place."))
+    locked.status = Status.CANCELLED
+    locked.sequence += 1
+    locked.save(update_fields=["status", "sequence", "updated_at"])
+    meeting = _with_data(locked)
+    rows = meeting.invitations.filter(REACHABLE, sent_sequence__isnull=False)
+    recipients = _invitations(meeting, rows)
+    batch = f"meeting-{meeting.pk}-cancelled"
+    for invitation in recipients:
+        _queue(emails.cancellation_email(invitation, note=note), invitation, batch=batch, by=by)
+    _record_sent(recipients, meeting.sequence)
+    return len(recipients)
+
+
+# --- Reminders ----------------------------------------------------------------------------
+
+
+def _claim(invitation: Invitation, field: str, now: datetime, **still) -> bool:
+    """Mark the reminder as sent, unless another run already did (a conditional UPDATE)."""
+    return bool(
+        Invitation.objects.filter(
+            pk=invitation.pk, removed_at__isnull=True, **{f"{field}__isnull": True}, **still
+        ).update(**{field: now})
+    )
+
+
+def due_reminders(now: datetime) -> list[tuple[Invitation, str]]:
+    """(invitation, "unanswered" | "accepted") for every reminder due at `now`."""
+    # The "N days before" window differs per meeting: found among the few upcoming meetings
+    # here rather than with date arithmetic in SQL, which differs between databases.
+    windows = Meeting.objects.filter(
+        status=Status.SCHEDULED,
+        starts_at__gt=now,
+        remind_unanswered_days__isnull=False,
+        circulated_at__lte=now - REMINDER_GRACE,
+    ).values_list("pk", "starts_at", "remind_unanswered_days")
+    open_for_unanswered = [pk for pk, start, days in windows if start - timedelta(days=days) <= now]
+    upcoming = Invitation.objects.filter(
+        REACHABLE,
+        removed_at__isnull=True,
+        sent_sequence__isnull=False,
+        meeting__status=Status.SCHEDULED,
+        meeting__starts_at__gt=now,
+    )
+    unanswered = upcoming.filter(
+        meeting__in=open_for_unanswered,
+        rsvp=Rsvp.NONE,
+        unanswered_reminder_sent_at__isnull=True,
+        created_at__lte=now - REMINDER_GRACE,
+    )
+    accepted = upcoming.filter(
+        rsvp=Rsvp.ACCEPTED,
+        accepted_reminder_sent_at__isnull=True,
+        meeting__remind_accepted_day_before=True,
+        meeting__starts_at__lte=now + ACCEPTED_REMINDER_BEFORE,
+    )
+    due = [(invitation, "unanswered") for invitation in unanswered.select_related("member__user")]
+    due += [(invitation, "accepted") for invitation in accepted.select_related("member__user")]
+    if not due:
+        return []
+    meeting_ids = {invitation.meeting_id for invitation, _kind in due}
+    meetings = {m.pk: m for m in Meeting.objects.with_detail_data().filter(pk__in=meeting_ids)}
+    for invitation, _kind in due:
+        invitation.meeting = meetings[invitation.meeting_id]
+    return due
+
+
+def send_due_reminders(*, now: datetime | None = None) -> int:
+    """Queue every reminder that is due; each is sent once, however often this runs. Returns the count.
+
+    N days before the meeting (its remind_unanswered_days) to invitees who have not answered;
+    the day before to those who accepted. Never for drafts, cancelled meetings or removed invitees.
+    """
+    now = now or timezone.now()
+    sent = 0
+    for invitation, kind in due_reminders(now):
+        field = f"{kind}_reminder_sent_at"
+        still = {"rsvp": Rsvp.NONE if kind == "unanswered" else Rsvp.ACCEPTED}
+        # One transaction per reminder: the claim and the outbox row commit together.
+        with transaction.atomic():
+            if not _claim(invitation, field, now, **still):
+                continue
+            email = emails.reminder_email(invitation, kind)
+            _queue(email, invitation, batch=f"meeting-{invitation.meeting_id}-reminder-{kind}", by=None)
+        sent += 1
+    return sent

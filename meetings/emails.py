@@ -1,0 +1,163 @@
+"""The emails of meetings: one builder per message kind, one message per recipient.
+
+Each builder renders in the recipient's language and time zone (members.emails.render_email)
+and returns a MeetingEmail; meetings.circulation queues it through members.services.queue_message.
+Builders read only what the caller loaded: pass invitations whose meeting comes from
+`Meeting.objects.with_detail_data()` (agenda, documents) and whose member has its user.
+"""
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import translation
+
+from meetings import calendar
+from meetings.models import Invitation, Meeting
+from members.emails import render_email
+from members.outbox import Kind
+
+TEMPLATES = "meetings/email/"
+
+
+@dataclass(frozen=True)
+class AgendaRow:
+    """One numbered agenda line, with its start on the running clock."""
+
+    number: int
+    item: object
+    starts_at: datetime
+    presenter: str
+    documents: list
+
+
+@dataclass(frozen=True)
+class MeetingEmail:
+    """A rendered email for one invitee, ready for the outbox."""
+
+    kind: str
+    to_email: str
+    language: str
+    subject: str
+    text: str
+    html: str
+    # The iCalendar text (REQUEST or CANCEL) sent with it; "" for none.
+    ics: str = ""
+    method: str = ""
+
+    @property
+    def alternatives(self) -> list[dict]:
+        """The calendar as an alternative part: what Outlook and Gmail show as an invitation."""
+        if not self.ics:
+            return []
+        return [{"mimetype": f"text/calendar; method={self.method}", "content": self.ics}]
+
+    @property
+    def attachments(self) -> list[dict]:
+        """The same calendar as a file, for clients that only offer attachments."""
+        if not self.ics:
+            return []
+        name = "cancel.ics" if self.method == calendar.CANCEL else "invite.ics"
+        return [{"filename": name, "mimetype": "application/ics", "content": self.ics}]
+
+
+def recipient_timezone(invitation: Invitation) -> str:
+    """The member's time zone if it is a valid one; Europe/Brussels for guests."""
+    if invitation.member_id and invitation.member.timezone:
+        try:
+            zoneinfo.ZoneInfo(invitation.member.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return settings.TIME_ZONE
+        return invitation.member.timezone
+    return settings.TIME_ZONE
+
+
+def agenda_rows(meeting: Meeting, language: str) -> list[AgendaRow]:
+    """The numbered agenda with each item's start time (meeting start + durations before it)."""
+    rows, clock = [], meeting.starts_at
+    for number, item in enumerate(getattr(meeting, "agenda", None) or [], start=1):
+        documents = list(item.documents.all())
+        rows.append(AgendaRow(number, item, clock, calendar.presenter_text(item, language), documents))
+        clock += timedelta(minutes=item.duration_minutes)
+    return rows
+
+
+def _context(invitation: Invitation, language: str, **extra) -> dict:
+    meeting = invitation.meeting
+    with translation.override(language):
+        rows = agenda_rows(meeting, language)
+    general_documents = list(getattr(meeting, "general_documents", None) or [])
+    return {
+        "invitation": invitation,
+        "meeting": meeting,
+        "recipient_name": invitation.display_name,
+        "is_member": bool(invitation.member_id),
+        "meeting_url": calendar.meeting_url(meeting),
+        "location_address": ", ".join(line.strip() for line in meeting.location.splitlines() if line.strip()),
+        "agenda": rows,
+        "general_documents": general_documents,
+        "has_documents": bool(general_documents) or any(row.documents for row in rows),
+        "organiser_name": meeting.organiser.user.name if meeting.organiser_id else "",
+        **extra,
+    }
+
+
+def _render(
+    prefix: str,
+    invitation: Invitation,
+    *,
+    kind: str,
+    method: str = "",
+    **extra,
+) -> MeetingEmail:
+    language = calendar.invitation_language(invitation)
+    context = _context(invitation, language, **extra)
+    subject, text, html = render_email(
+        TEMPLATES + prefix, context, language=language, tz=recipient_timezone(invitation)
+    )
+    ics = calendar.invitation_ics(invitation, method=method).decode() if method else ""
+    return MeetingEmail(
+        kind=kind,
+        to_email=invitation.recipient_email,
+        language=language,
+        subject=subject,
+        # Template tags leave runs of empty lines: one empty line between paragraphs is enough.
+        text=re.sub(r"\n{3,}", "\n\n", text),
+        html=html,
+        ics=ics,
+        method=method,
+    )
+
+
+def invitation_email(
+    invitation: Invitation, *, update: bool, changes: dict | None = None, note: str = ""
+) -> MeetingEmail:
+    """The invitation (or, with `update`, the updated invitation) with its calendar REQUEST.
+
+    `changes` ({"time", "location", …} -> previous value; see circulation.changes_since_circulation)
+    and `note` (the organiser's words) say what changed in an update.
+    """
+    changes = changes or {}
+    return _render(
+        "update" if update else "invitation",
+        invitation,
+        kind=Kind.MEETING_INVITATION,
+        method=calendar.REQUEST,
+        changes=changes,
+        note=note,
+    )
+
+
+def cancellation_email(invitation: Invitation, *, note: str = "") -> MeetingEmail:
+    """The calendar CANCEL: the meeting is cancelled, or this invitee is no longer invited."""
+    prefix = "cancellation" if invitation.meeting.is_cancelled else "removed"
+    return _render(prefix, invitation, kind=Kind.MEETING_INVITATION, method=calendar.CANCEL, note=note)
+
+
+def reminder_email(invitation: Invitation, kind: str = "unanswered") -> MeetingEmail:
+    """A reminder without a calendar part: "please answer", or "see you tomorrow"."""
+    if kind not in {"unanswered", "accepted"}:
+        raise ValueError(f"Unknown reminder kind {kind!r}.")
+    return _render(f"reminder_{kind}", invitation, kind=Kind.MEETING_REMINDER)

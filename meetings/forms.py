@@ -1,0 +1,378 @@
+"""Forms of the meetings pages. They only validate input; the rules live in meetings.services."""
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext_lazy as _
+
+from meetings import documents
+from meetings.models import AgendaItem, Document, Meeting
+from meetings.services import MAX_AGENDA_ITEM_MINUTES, MAX_SERIES_OCCURRENCES, ORDINALS, Pattern
+from members.models import Administration, Member, Membership
+
+LANGUAGE_NAMES = {
+    "nl": _("Dutch"),
+    "fr": _("French"),
+    "de": _("German"),
+    "en": _("English"),
+}
+DATETIME_INPUT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's own date and time picker; the value is read in the reader's time zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_INPUT)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _language_fields(prefix: str, label, *, textarea: bool = False, help_text="") -> dict[str, forms.Field]:
+    fields = {}
+    for code, _name in settings.LANGUAGES:
+        full_label = _("%(field)s (%(language)s)") % {
+            "field": label,
+            "language": LANGUAGE_NAMES.get(code, code),
+        }
+        if textarea:
+            field = forms.CharField(
+                label=full_label,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4, "lang": code}),
+                help_text=help_text,
+            )
+        else:
+            field = forms.CharField(
+                label=full_label, required=False, max_length=255, widget=forms.TextInput(attrs={"lang": code})
+            )
+        fields[f"{prefix}_{code}"] = field
+    return fields
+
+
+class LanguageGroups:
+    """The language versions of the title and of the description, for templates to group them."""
+
+    @property
+    def title_fields(self) -> list:
+        return [self[f"title_{code}"] for code, _name in settings.LANGUAGES]
+
+    @property
+    def description_fields(self) -> list:
+        return [self[f"description_{code}"] for code, _name in settings.LANGUAGES]
+
+
+class AdministrationChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Administration) -> str:
+        return str(obj)
+
+
+def meeting_fields() -> dict[str, forms.Field]:
+    fields: dict[str, forms.Field] = {}
+    fields.update(_language_fields("title", _("Title")))
+    fields.update(_language_fields("description", _("Description"), textarea=True))
+    fields["kind"] = forms.ChoiceField(label=_("Kind of meeting"), choices=Meeting.Kind.choices)
+    fields["starts_at"] = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput())
+    fields["ends_at"] = forms.DateTimeField(label=_("Ends"), widget=DateTimeInput())
+    fields["format"] = forms.ChoiceField(
+        label=_("Format"), choices=Meeting.Format.choices, widget=forms.RadioSelect
+    )
+    fields["location"] = forms.CharField(
+        label=_("Address"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required on site and for hybrid meetings."),
+    )
+    fields["online_url"] = forms.URLField(
+        label=_("Online meeting link"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Required for online and hybrid meetings."),
+    )
+    fields["rsvp_deadline"] = forms.DateTimeField(
+        label=_("Answer by"), required=False, widget=DateTimeInput()
+    )
+    fields["invite_whole_group"] = forms.BooleanField(
+        label=_("Invite the whole group"), required=False, initial=True
+    )
+    fields["invited_administrations"] = AdministrationChoiceField(
+        label=_("Also invite the members of these administrations"),
+        queryset=Administration.objects.filter(is_active=True).order_by("acronym"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    fields["is_public"] = forms.BooleanField(label=_("Show on the group's public page"), required=False)
+    fields["remind_unanswered_days"] = forms.IntegerField(
+        label=_("Remind those who have not answered (days before)"),
+        required=False,
+        min_value=0,
+        max_value=60,
+        initial=7,
+    )
+    fields["remind_accepted_day_before"] = forms.BooleanField(
+        label=_("Remind those who accepted the day before"), required=False, initial=True
+    )
+    return fields
+
+
+class MeetingForm(LanguageGroups, forms.Form):
+    """Create or edit one meeting. `status` offers draft and scheduled (and held once it took place)."""
+
+    def __init__(self, *args, meeting: Meeting | None = None, **kwargs):
+        if meeting is not None and "initial" not in kwargs:
+            kwargs["initial"] = meeting_initial(meeting)
+        super().__init__(*args, **kwargs)
+        self.fields.update(meeting_fields())
+        statuses = [Meeting.Status.DRAFT, Meeting.Status.SCHEDULED]
+        if meeting is not None:
+            statuses.append(Meeting.Status.HELD)
+        self.fields["status"] = forms.ChoiceField(
+            label=_("Status"),
+            choices=[(status.value, status.label) for status in statuses],
+            initial=Meeting.Status.SCHEDULED,
+            help_text=_("A draft is visible to the group but not yet announced."),
+        )
+        if meeting is not None:
+            # The initial list of checked administrations comes from the prefetched relation.
+            self.fields["invited_administrations"].initial = [
+                a.pk for a in meeting.invited_administrations.all()
+            ]
+
+    def service_fields(self) -> dict:
+        """cleaned_data as services.schedule_meeting / update_meeting take it."""
+        data = dict(self.cleaned_data)
+        data["location"] = data.get("location") or ""
+        data["online_url"] = data.get("online_url") or ""
+        return data
+
+
+def meeting_initial(meeting: Meeting) -> dict:
+    fields = [
+        *(f"title_{code}" for code, _name in settings.LANGUAGES),
+        *(f"description_{code}" for code, _name in settings.LANGUAGES),
+        "kind",
+        "status",
+        "starts_at",
+        "ends_at",
+        "format",
+        "location",
+        "online_url",
+        "rsvp_deadline",
+        "invite_whole_group",
+        "is_public",
+        "remind_unanswered_days",
+        "remind_accepted_day_before",
+    ]
+    return {field: getattr(meeting, field) for field in fields}
+
+
+class SeriesForm(LanguageGroups, forms.Form):
+    """A series: the first possible date and the times, a pattern, and how many or until when."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = meeting_fields()
+        fields["starts_at"].label = _("From (date and start time)")
+        fields["starts_at"].help_text = _(
+            "The first meeting is the first date of the pattern from this day on."
+        )
+        fields["ends_at"].label = _("Until (date and end time of the first meeting)")
+        fields["rsvp_deadline"].help_text = _("For the first meeting; the others keep the same notice.")
+        self.fields.update(fields)
+        self.fields["status"] = forms.ChoiceField(
+            label=_("Status"),
+            choices=[
+                (status.value, status.label) for status in (Meeting.Status.DRAFT, Meeting.Status.SCHEDULED)
+            ],
+            initial=Meeting.Status.SCHEDULED,
+        )
+        self.fields["pattern"] = forms.ChoiceField(
+            label=_("Repeat"), choices=Pattern.choices, widget=forms.RadioSelect, initial=Pattern.NTH_WEEKDAY
+        )
+        self.fields["nth"] = forms.TypedChoiceField(
+            label=_("Which one in the month"),
+            choices=[("", "—"), *((str(n), label) for n, label in ORDINALS.items())],
+            coerce=int,
+            empty_value=None,
+            required=False,
+            help_text=_("For “a given weekday of each month”."),
+        )
+        self.fields["weekday"] = forms.TypedChoiceField(
+            label=_("Weekday"),
+            choices=[
+                ("", _("The weekday of the first date")),
+                *((str(n), name) for n, name in WEEKDAYS.items()),
+            ],
+            coerce=int,
+            empty_value=None,
+            required=False,
+        )
+        self.fields["count"] = forms.IntegerField(
+            label=_("Number of meetings"), required=False, min_value=1, max_value=MAX_SERIES_OCCURRENCES
+        )
+        self.fields["until"] = forms.DateField(label=_("Or repeat until"), required=False, widget=DateInput())
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("count") is None and cleaned.get("until") is None and not self.errors.get("count"):
+            self.add_error("count", _("Give either a number of meetings or an end date."))
+        elif cleaned.get("count") is not None and cleaned.get("until") is not None:
+            self.add_error("until", _("Give either a number of meetings or an end date, not both."))
+        return cleaned
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Member) -> str:
+        if obj.administration_id:
+            return f"{obj.user.name} ({obj.administration.acronym})"
+        return obj.user.name
+
+
+class AdministrationSingleField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Administration) -> str:
+        return str(obj)
+
+
+class AgendaItemForm(LanguageGroups, forms.Form):
+    def __init__(self, *args, meeting: Meeting, item: AgendaItem | None = None, **kwargs):
+        if item is not None and "initial" not in kwargs:
+            kwargs["initial"] = agenda_item_initial(item)
+        super().__init__(*args, **kwargs)
+        self.fields.update(_language_fields("title", _("Title")))
+        self.fields.update(_language_fields("description", _("Description"), textarea=True))
+        self.fields["kind"] = forms.ChoiceField(label=_("Type"), choices=AgendaItem.Kind.choices)
+        self.fields["duration_minutes"] = forms.IntegerField(
+            label=_("Planned duration (minutes)"), min_value=1, max_value=MAX_AGENDA_ITEM_MINUTES, initial=15
+        )
+        in_group = Q(memberships__in=Membership.objects.current().filter(group_id=meeting.group_id))
+        invited = Q(meeting_invitations__meeting=meeting, meeting_invitations__removed_at__isnull=True)
+        presenters = (
+            Member.objects.active()
+            .filter(in_group | invited)
+            .distinct()
+            .select_related("user", "administration")
+            .order_by("user__name", "pk")
+        )
+        self.fields["presenter"] = MemberChoiceField(
+            label=_("Presenter (member)"), queryset=presenters, required=False
+        )
+        self.fields["presenter_administration"] = AdministrationSingleField(
+            label=_("Presenting administration"),
+            queryset=Administration.objects.filter(is_active=True).order_by("acronym"),
+            required=False,
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        titles = [cleaned.get(f"title_{code}") for code, _name in settings.LANGUAGES]
+        if not any(title and title.strip() for title in titles):
+            raise forms.ValidationError(_("Give the item a title in at least one language."))
+        return cleaned
+
+
+def agenda_item_initial(item: AgendaItem) -> dict:
+    fields = [
+        *(f"title_{code}" for code, _name in settings.LANGUAGES),
+        *(f"description_{code}" for code, _name in settings.LANGUAGES),
+        "kind",
+        "duration_minutes",
+        "presenter",
+        "presenter_administration",
+    ]
+    return {field: getattr(item, field) for field in fields}
+
+
+class MoveItemForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", _("Move up")), ("down", _("Move down"))])
+
+
+class DocumentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Document) -> str:
+        return obj.title
+
+
+class ItemChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: AgendaItem) -> str:
+        return f"{obj.position}. {obj.title}"
+
+
+class DocumentUploadForm(forms.Form):
+    """Upload a new document, or a new version / language edition of an existing one."""
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"] = DocumentChoiceField(
+            label=_("New version or language edition of"),
+            queryset=Document.objects.filter(meeting=meeting).order_by("title", "pk"),
+            required=False,
+            empty_label=_("— A new document —"),
+        )
+        self.fields["title"] = forms.CharField(
+            label=_("Title"),
+            max_length=255,
+            required=False,
+            help_text=_("For a new document; the file name is used when left empty."),
+        )
+        self.fields["agenda_item"] = ItemChoiceField(
+            label=_("Agenda item"),
+            queryset=AgendaItem.objects.filter(meeting=meeting).order_by("position", "pk"),
+            required=False,
+            empty_label=_("— The whole meeting —"),
+        )
+        self.fields["language"] = forms.ChoiceField(
+            label=_("Language of the file"),
+            choices=[("", _("All languages (one edition)")), *LANGUAGE_NAMES.items()],
+            required=False,
+        )
+        self.fields["upload"] = forms.FileField(
+            label=_("File"),
+            widget=forms.ClearableFileInput(attrs={"accept": documents.ACCEPT_ATTRIBUTE}),
+            help_text=_("%(types)s; at most %(limit)d MB.")
+            % {"types": documents.allowed_types_text(), "limit": documents.max_bytes() // (1024 * 1024)},
+        )
+
+
+class InviteesForm(forms.Form):
+    invite_whole_group = forms.BooleanField(label=_("Invite the whole group"), required=False)
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "invite_whole_group": meeting.invite_whole_group,
+                "invited_administrations": [a.pk for a in meeting.invited_administrations.all()],
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["invited_administrations"] = AdministrationChoiceField(
+            label=_("Also invite the members of these administrations"),
+            queryset=Administration.objects.filter(is_active=True).order_by("acronym"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+
+class GuestForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"), choices=list(LANGUAGE_NAMES.items()), initial="en"
+    )
+
+
+class CancelForm(forms.Form):
+    note = forms.CharField(
+        label=_("Message to the invitees (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

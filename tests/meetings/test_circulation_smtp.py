@@ -1,0 +1,95 @@
+"""End to end: a circulation goes out through Django's SMTP backend to a real SMTP server."""
+
+import email
+import email.policy
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from meetings import circulation
+from meetings.models import Invitation
+from members.outbox import OutboundMessage
+from tests.factories import make_member
+from tests.meetings.helpers import make_meeting, parse_calendar
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+        }
+    }
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.mark.django_db
+def test_circulation_reaches_an_smtp_server_as_calendar_invitations(
+    smtp_inbox, group, chair, secretariat, django_capture_on_commit_callbacks
+):
+    dutch, french = make_member(group, language="nl"), make_member(group, language="fr")
+    meeting = make_meeting(group, chair, members=[dutch, french], items=3)
+    Invitation.objects.create(meeting=meeting, email="guest@example.net", name="Guest", language="de")
+    expected = {dutch.user.email: "nl", french.user.email: "fr", "guest@example.net": "de"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        circulation.circulate_agenda(meeting=meeting, by=secretariat)
+
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {OutboundMessage.Status.SENT}
+    received = {}
+    for recipients, raw in smtp_inbox.messages:
+        assert len(recipients) == 1  # one message per invitee
+        received[recipients[0]] = email.message_from_bytes(raw, policy=email.policy.default)
+    assert set(received) == set(expected)
+
+    titles = {"nl": "Plenaire over het MVO-actieplan", "fr": "Plénière sur le plan d'action RSE"}
+    items = {"nl": "Punt 1 in het Nederlands", "fr": "Point 1 en français", "de": "Item 1 in English"}
+    for address, message in received.items():
+        language = expected[address]
+        assert message["To"] == address
+        assert message["Content-Language"] == language
+        assert message["Reply-To"] == chair.user.email
+        assert titles.get(language, "Plenary on the CSR action plan") in message["Subject"]
+        parts = {part.get_content_type(): part for part in message.walk() if not part.is_multipart()}
+        assert set(parts) == {"text/plain", "text/html", "text/calendar", "application/ics"}
+        assert message.get_content_type() == "multipart/mixed"
+        first_item = items[language]
+        assert f"1. 10:00 {first_item}" in parts["text/plain"].get_content()
+        assert first_item in parts["text/html"].get_content()
+        calendar_part = parts["text/calendar"]
+        assert calendar_part.get_param("method") == "REQUEST"
+        assert calendar_part.get_content_disposition() is None  # inline: the invitation itself
+        ical, _vcal = parse_calendar(calendar_part.get_content())
+        assert ical["METHOD"] == "REQUEST"
+        (event,) = ical.walk("VEVENT")
+        assert str(event["UID"]) == meeting.uid
+        assert str(event["ATTENDEE"]) == f"mailto:{address}"
+        attachment = parts["application/ics"]
+        assert attachment.get_filename() == "invite.ics"
+        assert attachment.get_content() == calendar_part.get_content().encode()

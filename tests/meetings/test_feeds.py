@@ -1,0 +1,233 @@
+"""Calendar feeds and the meeting download over HTTP: access, caching, query budgets."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings.models import Invitation, Meeting
+from members.services import deactivate_member, regenerate_feed_token
+from tests.meetings.helpers import circulated, invite, make_meeting, parse_calendar
+
+pytestmark = pytest.mark.django_db
+Rsvp = Invitation.Rsvp
+Status = Meeting.Status
+
+
+def feed_url(member) -> str:
+    return reverse("meetings:member-feed", args=[member.feed_token])
+
+
+def group_feed_url(group, member) -> str:
+    return reverse("meetings:group-feed", args=[group.slug, member.feed_token])
+
+
+def events_by_uid(response) -> dict:
+    ical, _vcal = parse_calendar(response.content)
+    return {str(event["UID"]): event for event in ical.walk("VEVENT")}
+
+
+def test_member_feed_lists_the_meetings_the_member_is_invited_to_with_their_answer(
+    client, group, other_group, chair, focal_point, outsider
+):
+    accepted = make_meeting(group, chair, members=[focal_point], status=Status.SCHEDULED)
+    cancelled = make_meeting(group, chair, members=[focal_point], status=Status.CANCELLED, sequence=2)
+    draft = make_meeting(group, chair, members=[focal_point])
+    removed = make_meeting(group, chair, members=[focal_point], status=Status.SCHEDULED)
+    not_invited = make_meeting(other_group, outsider, members=[outsider], status=Status.SCHEDULED)
+    accepted.invitations.update(rsvp=Rsvp.ACCEPTED)
+    removed.invitations.update(removed_at=timezone.now())
+
+    response = client.get(feed_url(focal_point))  # no sign-in: the token is the key
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    events = events_by_uid(response)
+    assert set(events) == {accepted.uid, cancelled.uid}
+    assert draft.uid not in events and removed.uid not in events and not_invited.uid not in events
+    assert events[accepted.uid]["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert events[accepted.uid]["STATUS"] == "CONFIRMED"
+    assert events[cancelled.uid]["STATUS"] == "CANCELLED"
+    assert events[cancelled.uid]["SEQUENCE"] == 2
+    assert events[cancelled.uid]["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+
+
+def test_member_feed_is_in_the_members_language(client, group, chair, secretariat):
+    make_meeting(group, chair, members=[secretariat], status=Status.SCHEDULED)  # secretariat reads French
+
+    events = events_by_uid(client.get(feed_url(secretariat)))
+
+    assert [str(e["SUMMARY"]) for e in events.values()] == ["Plénière sur le plan d'action RSE"]
+
+
+def test_feed_answers_not_modified_while_nothing_changed(client, group, chair, focal_point):
+    meeting = make_meeting(group, chair, members=[focal_point], status=Status.SCHEDULED)
+    first = client.get(feed_url(focal_point))
+    etag, last_modified = first["ETag"], first["Last-Modified"]
+
+    again = client.get(feed_url(focal_point), headers={"If-None-Match": etag})
+    since = client.get(feed_url(focal_point), headers={"If-Modified-Since": last_modified})
+
+    assert (again.status_code, again.content) == (304, b"")
+    assert since.status_code == 304
+    # The member answers: the feed is new, and so is its ETag.
+    meeting.invitations.update(rsvp=Rsvp.DECLINED, rsvp_at=timezone.now() + timedelta(seconds=2))
+    changed = client.get(feed_url(focal_point), headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert events_by_uid(changed)[meeting.uid]["ATTENDEE"].params["PARTSTAT"] == "DECLINED"
+
+
+def test_feed_etag_changes_when_the_agenda_changes(client, group, chair, focal_point):
+    meeting = make_meeting(group, chair, members=[focal_point], items=2, status=Status.SCHEDULED)
+    etag = client.get(feed_url(focal_point))["ETag"]
+
+    # An agenda item's title changes and nothing else: no timestamp moves, the file does.
+    meeting.agenda_items.filter(position=1).update(title_en="A new first item")
+
+    response = client.get(feed_url(focal_point), headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert "A new first item" in str(events_by_uid(response)[meeting.uid]["DESCRIPTION"])
+
+
+def test_regenerated_token_cuts_off_the_old_feed(client, group, chair, focal_point):
+    make_meeting(group, chair, members=[focal_point], status=Status.SCHEDULED)
+    old_url = feed_url(focal_point)
+
+    regenerate_feed_token(member=focal_point)
+
+    assert client.get(old_url).status_code == 404
+    assert client.get(feed_url(focal_point)).status_code == 200
+
+
+def test_unknown_token_finds_nothing(client, focal_point):
+    assert client.get(reverse("meetings:member-feed", args=["not-a-token"])).status_code == 404
+
+
+def test_deactivated_member_has_no_feed(client, group, chair, focal_point):
+    make_meeting(group, chair, members=[focal_point], status=Status.SCHEDULED)
+
+    deactivate_member(member=focal_point)
+
+    assert client.get(feed_url(focal_point)).status_code == 404
+
+
+def test_group_member_can_subscribe_to_the_group_feed(client, group, other_group, chair, observer, outsider):
+    scheduled = make_meeting(group, chair, status=Status.SCHEDULED)
+    draft = make_meeting(group, chair)
+    elsewhere = make_meeting(other_group, outsider, status=Status.SCHEDULED)
+
+    response = client.get(group_feed_url(group, observer))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    events = events_by_uid(response)
+    assert set(events) == {scheduled.uid}
+    assert draft.uid not in events and elsewhere.uid not in events
+    assert (
+        client.get(group_feed_url(group, observer), headers={"If-None-Match": response["ETag"]}).status_code
+        == 304
+    )
+
+
+def test_outsider_cannot_read_the_group_feed(client, group, chair, outsider):
+    make_meeting(group, chair, status=Status.SCHEDULED)
+
+    assert client.get(group_feed_url(group, outsider)).status_code == 404
+    missing = reverse("meetings:group-feed", args=["no-such-group", outsider.feed_token])
+    assert client.get(missing).status_code == 404
+
+
+def test_member_can_download_a_meeting_of_their_group(client, group, chair, focal_point):
+    meeting = make_meeting(group, chair, items=2, status=Status.SCHEDULED)
+    client.force_login(focal_point.user)
+
+    response = client.get(reverse("meetings:meeting-ics", args=[meeting.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="meeting-{meeting.pk}.ics"'
+    ical, _vcal = parse_calendar(response.content)
+    assert ical["METHOD"] == "PUBLISH"
+    assert [str(e["UID"]) for e in ical.walk("VEVENT")] == [meeting.uid]
+
+
+def test_outsider_cannot_download_a_meeting(client, group, chair, outsider):
+    meeting = make_meeting(group, chair, status=Status.SCHEDULED)
+    client.force_login(outsider.user)
+
+    assert client.get(reverse("meetings:meeting-ics", args=[meeting.pk])).status_code == 404
+
+
+def test_personally_invited_outsider_can_download_the_meeting(client, group, chair, outsider):
+    meeting = make_meeting(group, chair, members=[outsider], status=Status.SCHEDULED)
+    client.force_login(outsider.user)
+
+    assert client.get(reverse("meetings:meeting-ics", args=[meeting.pk])).status_code == 200
+
+
+def test_member_cannot_download_a_draft_but_the_chair_can(client, group, chair, focal_point):
+    meeting = make_meeting(group, chair)
+    url = reverse("meetings:meeting-ics", args=[meeting.pk])
+
+    client.force_login(focal_point.user)
+    assert client.get(url).status_code == 404
+    client.force_login(chair.user)
+    assert client.get(url).status_code == 200
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_for_a_download(client, group, chair):
+    meeting = make_meeting(group, chair, status=Status.SCHEDULED)
+
+    response = client.get(reverse("meetings:meeting-ics", args=[meeting.pk]))
+
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+# --- Query budgets: the same number of queries for 5 or 300 invitees, 3 or 40 items -------
+
+
+@pytest.mark.parametrize(("invitees", "items"), [(5, 3), (300, 40)])
+def test_member_feed_queries_do_not_grow(
+    client, group, chair, focal_point, django_assert_num_queries, invitees, items
+):
+    for _ in range(3):
+        meeting = make_meeting(group, chair, members=[focal_point], invitees=invitees, items=items)
+        circulated(meeting)
+
+    # member, Last-Modified aggregate, meetings, my invitation, agenda items
+    with django_assert_num_queries(5):
+        response = client.get(feed_url(focal_point))
+
+    assert len(events_by_uid(response)) == 3
+
+
+@pytest.mark.parametrize(("invitees", "items"), [(5, 3), (300, 40)])
+def test_group_feed_queries_do_not_grow(
+    client, group, chair, focal_point, django_assert_num_queries, invitees, items
+):
+    for _ in range(3):
+        circulated(make_meeting(group, chair, invitees=invitees, items=items))
+
+    # member, group, role in the group, Last-Modified aggregate, meetings, agenda items
+    with django_assert_num_queries(6):
+        response = client.get(group_feed_url(group, focal_point))
+
+    assert len(events_by_uid(response)) == 3
+
+
+@pytest.mark.parametrize(("invitees", "items"), [(5, 3), (300, 40)])
+def test_meeting_download_queries_do_not_grow(
+    client, group, chair, focal_point, django_assert_num_queries, invitees, items
+):
+    meeting = circulated(make_meeting(group, chair, invitees=invitees, items=items))
+    invite(meeting, [focal_point])
+    client.force_login(focal_point.user)
+
+    # session, user, member, meeting, agenda items
+    with django_assert_num_queries(5):
+        response = client.get(reverse("meetings:meeting-ics", args=[meeting.pk]))
+
+    assert response.status_code == 200
