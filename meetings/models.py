@@ -296,6 +296,11 @@ class DocumentFile(models.Model):
         return f"{self.original_name} (v{self.version})"
 
 
+class AttendanceMode(models.TextChoices):
+    ON_SITE = "on_site", _("On site")
+    ONLINE = "online", _("Online")
+
+
 class Invitation(models.Model):
     """One invitee of one meeting (a member or a guest by email), with their answer."""
 
@@ -323,6 +328,19 @@ class Invitation(models.Model):
     source = models.CharField(_("invited as"), max_length=20, choices=Source.choices, default=Source.GROUP)
     rsvp = models.CharField(_("answer"), max_length=20, choices=Rsvp.choices, default=Rsvp.NONE)
     rsvp_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    rsvp_comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    attendance_mode = models.CharField(
+        _("joining"), max_length=10, choices=AttendanceMode.choices, blank=True
+    )
+    # The substitute's own invitation, when this invitee sends one (answer "delegated").
+    delegated_to = models.ForeignKey(
+        "self",
+        verbose_name=_("substitute"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="delegated_from",
+    )
     # The last SEQUENCE this invitee was sent; None before the first circulation reached them.
     sent_sequence = models.PositiveIntegerField(null=True, blank=True)
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
@@ -358,3 +376,95 @@ class Invitation(models.Model):
     @property
     def recipient_email(self) -> str:
         return self.member.user.email if self.member_id else self.email
+
+
+class RsvpAnswer(models.Model):
+    """Every answer ever given to an invitation, newest last: the invitation holds the current one."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Meeting page")
+        EMAIL_LINK = "email_link", _("Link in the email")
+        CALENDAR = "calendar", _("Calendar")
+        CHAIR = "chair", _("Chair or secretariat")
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="answers")
+    answer = models.CharField(_("answer"), max_length=20, choices=Invitation.Rsvp.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    attendance_mode = models.CharField(
+        _("joining"), max_length=10, choices=AttendanceMode.choices, blank=True
+    )
+    channel = models.CharField(_("answered through"), max_length=20, choices=Channel.choices)
+    answered_by = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    created_at = models.DateTimeField(_("answered at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["invitation", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id}: {self.answer}"
+
+
+class Attendance(models.Model):
+    """Who was there on the day, recorded by the secretariat, starting from the answers."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        ABSENT = "absent", _("Absent")
+        EXCUSED = "excused", _("Excused")
+
+    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="attendance")
+    status = models.CharField(_("attendance"), max_length=10, choices=Status.choices)
+    represented_by = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("represented by"),
+    )
+    recorded_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id}: {self.status}"
+
+
+class CalendarReply(models.Model):
+    """Each iTIP REPLY received from a calendar, what it matched and what was done: an audit log."""
+
+    class Outcome(models.TextChoices):
+        RECORDED = "recorded", _("Answer recorded")
+        REFUSED = "refused", _("Refused")
+
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sender = models.CharField(max_length=254, blank=True)
+    uid = models.CharField(max_length=255, blank=True)
+    sequence = models.IntegerField(null=True, blank=True)
+    attendee = models.CharField(max_length=254, blank=True)
+    partstat = models.CharField(max_length=20, blank=True)
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar reply")
+        verbose_name_plural = _("calendar replies")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.received_at:%Y-%m-%d %H:%M} {self.attendee} {self.outcome}"
