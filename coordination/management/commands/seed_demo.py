@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from meetings.demo import load_demo_meetings
 from members.demo import DEMO_PASSWORD, load_demo_platform
 from members.models import Administration, Member
 
@@ -9,10 +10,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         accounts = load_demo_platform()
+        meetings = load_demo_meetings()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo platform ready: {Administration.objects.count()} administrations, "
-                f"{Member.objects.count()} members. Sign in with:"
+                f"{Member.objects.count()} members, {meetings} meetings. Sign in with:"
             )
         )
         for account in accounts:

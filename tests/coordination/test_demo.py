@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import call_command
 
+from meetings.models import DocumentFile, Meeting
 from members.models import Administration, Group, Member, Membership
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,11 @@ def test_demo_platform_loads_a_realistic_network_and_twice_changes_nothing(clien
         Membership.objects.count(),
         Group.objects.count(),
     )
+    assert Meeting.objects.count() == 3
+    assert Meeting.objects.filter(status=Meeting.Status.HELD).count() == 1
+    plenary = Meeting.objects.filter(kind=Meeting.Kind.PLENARY).upcoming().get()
+    assert plenary.agenda_items.count() >= 5 and plenary.invitations.count() >= 30
+    assert set(DocumentFile.objects.values_list("language", flat=True)) >= {"nl", "fr"}
     assert Member.objects.count() >= 40
     assert set(Administration.objects.values_list("level", flat=True)) == set(Administration.Level.values)
     assert len(set(Member.objects.values_list("user__language", flat=True))) == 4
