@@ -29,14 +29,15 @@ run: setup
 	  $(PY) manage.py send_meeting_reminders --loop & reminders=$$!; \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
-# Mozilla's ical.js, the third calendar parser the tests use where Node.js is installed.
-ICALJS := tests/meetings/icaljs/node_modules/.package-lock.json
-$(ICALJS): tests/meetings/icaljs/package-lock.json
-	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund --prefix tests/meetings/icaljs; \
-	  else echo "npm not found: the ical.js checks will be skipped"; fi
-
+# Test tools from the npm registry, used where Node.js is installed (their tests skip otherwise):
+# Mozilla's ical.js (a third calendar parser) and axe-core (accessibility rules in the browser).
+NODE_TOOLS := tests/meetings/icaljs tests/browser/axe
 test-setup: setup
-	@$(MAKE) --no-print-directory $(ICALJS) || echo "ical.js could not be installed: its checks will be skipped"
+	@for dir in $(NODE_TOOLS); do \
+	  if [ -d $$dir/node_modules ] && [ $$dir/node_modules/.package-lock.json -nt $$dir/package-lock.json ]; then continue; fi; \
+	  if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund --prefix $$dir || echo "npm ci failed in $$dir: its checks will be skipped"; \
+	  else echo "npm not found: the checks using $$dir will be skipped"; fi; \
+	done
 
 test: test-setup
 	DEBUG= $(PY) -m pytest $(PYTEST_ARGS)
