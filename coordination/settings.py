@@ -312,3 +312,11 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/concerto.html"
 
 # The ORGANIZER address of calendar invitations: calendar answers (iMIP replies) come back here.
 CALENDAR_ORGANIZER_EMAIL = _env.get("CALENDAR_ORGANIZER_EMAIL", f"agenda@{SITE_DOMAIN}")
+
+# Largest meeting document accepted for upload (meetings/documents.py).
+DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+
+# Invitations: the largest CSV/XLSX accepted for bulk invitation (members/invitations.py), and
+# the sign-up form that an invitation link opens (members/forms.py).
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+ACCOUNT_FORMS = {"signup": "members.forms.InvitationSignupForm"}

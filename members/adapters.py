@@ -1,8 +1,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.core.exceptions import ImmediateHttpResponse
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import translation
 
 from members.models import Member, User
@@ -15,7 +17,41 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # People join by invitation: a valid invitation link opens sign-up for its address.
-        return bool(request.session.get("join_invitation_id"))
+        from members.forms import SESSION_KEY, pending_invitation_in_session
+
+        invitation_id = request.session.get(SESSION_KEY)
+        if not invitation_id:
+            return False
+        if pending_invitation_in_session(request) is not None:
+            return True
+        # The link was used, withdrawn or expired since it was followed: say which.
+        from members import invitations
+        from members.invitation_views import problem_response
+        from members.models import JoinInvitation
+
+        request.session.pop(SESSION_KEY, None)
+        invitation = JoinInvitation.objects.filter(pk=invitation_id).first()
+        problem = (invitations.problem_of(invitation) if invitation else None) or invitations.Problem.UNKNOWN
+        raise ImmediateHttpResponse(problem_response(request, invitation, problem))
+
+    def save_user(self, request: HttpRequest, user, form, commit: bool = True):
+        # The invitation sign-up form (members.forms) also asks for the name and language.
+        user = super().save_user(request, user, form, commit=False)
+        data = form.cleaned_data
+        if data.get("name"):
+            user.name = data["name"]
+        if data.get("language") in dict(settings.LANGUAGES):
+            user.language = data["language"]
+        if commit:
+            user.save()
+        return user
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        # Someone who just joined through an invitation lands on their group's page.
+        slug = getattr(request, "joined_group_slug", None)
+        if slug:
+            return reverse("members:group-detail", args=[slug])
+        return super().get_signup_redirect_url(request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # Render in the recipient's preferred language, not the one of whoever triggered it.

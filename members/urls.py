@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import directory_views, outbox_views, views
+from members import directory_views, invitation_views, outbox_views, views
 
 app_name = "members"
 
@@ -25,6 +25,20 @@ urlpatterns = [
     path("administrations/", directory_views.administration_list, name="administration-list"),
     path("administrations/<int:pk>/", directory_views.administration_detail, name="administration-detail"),
     # Invitations to join and bulk import (members/invitation_views.py)
+    path("groups/<slug:slug>/invite/", invitation_views.group_invite, name="group-invite"),
+    path("groups/<slug:slug>/import/", invitation_views.group_import, name="group-import"),
+    path(
+        "groups/<slug:slug>/import/template.xlsx",
+        invitation_views.group_import_template,
+        name="group-import-template",
+    ),
+    path("groups/<slug:slug>/invitations/", invitation_views.group_invitations, name="group-invitations"),
+    path(
+        "groups/<slug:slug>/invitations/<int:pk>/withdraw/",
+        invitation_views.invitation_revoke,
+        name="invitation-revoke",
+    ),
+    path("join/<str:token>/", invitation_views.join, name="join"),
     # Outbox (members/outbox_views.py). Batch names may hold "/": status.json comes first.
     path("outbox/", outbox_views.outbox_list, name="outbox"),
     path("outbox/<path:batch>/status.json", outbox_views.outbox_batch_status, name="outbox-batch-status"),

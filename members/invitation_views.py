@@ -1,0 +1,228 @@
+"""Pages of invitations to join: invite, import a spreadsheet, follow the invitations, use a link."""
+
+import io
+from contextlib import nullcontext
+
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from members import invitations
+from members.access import Action, member_required, require
+from members.forms import SESSION_KEY, ImportForm, InviteForm
+from members.invitations import Problem
+from members.models import Group, JoinInvitation, User
+
+# --- For the chair and secretariat -----------------------------------------------------------
+
+
+def _get_group(request: HttpRequest, slug: str) -> Group:
+    """The group if request.member may manage its members: 404 if not in it, 403 if the role does not allow."""
+    group = get_object_or_404(Group, slug=slug)
+    require(request.member, Action.MANAGE_MEMBERS, group)
+    return group
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def group_invite(request: HttpRequest, slug: str) -> HttpResponse:
+    group = _get_group(request, slug)
+    form = InviteForm(data=request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            invitation = invitations.invite_to_group(by=request.member, group=group, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("The invitation was sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("members:group-invitations", slug=group.slug)
+    return render(request, "members/invitation_form.html", {"group": group, "form": form})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def group_import(request: HttpRequest, slug: str) -> HttpResponse:
+    group = _get_group(request, slug)
+    is_post = request.method == "POST"
+    form = ImportForm(data=request.POST if is_post else None, files=request.FILES if is_post else None)
+    row_errors: list[invitations.RowError] = []
+    if form.is_valid():
+        try:
+            created = invitations.import_invitations(
+                by=request.member, group=group, uploaded_file=form.cleaned_data["file"]
+            )
+        except invitations.ImportRejected as rejected:
+            for error in rejected.errors:
+                if error.row is None:
+                    form.add_error("file", error.message)
+                else:
+                    row_errors.append(error)
+        else:
+            text = ngettext("%(n)d invitation was sent.", "%(n)d invitations were sent.", len(created))
+            messages.success(request, text % {"n": len(created)})
+            return redirect("members:group-invitations", slug=group.slug)
+    context = {
+        "group": group,
+        "form": form,
+        "row_errors": row_errors,
+        "required_columns": invitations.REQUIRED_COLUMNS,
+        "optional_columns": invitations.OPTIONAL_COLUMNS,
+        "language_codes": [code for code, _name in settings.LANGUAGES],
+        "invitable_roles": invitations.INVITABLE_ROLES,
+    }
+    return render(request, "members/invitation_import.html", context)
+
+
+@member_required
+@require_GET
+def group_import_template(request: HttpRequest, slug: str) -> HttpResponse:
+    """An empty spreadsheet with the expected columns, to fill in and upload."""
+    from openpyxl import Workbook
+
+    group = _get_group(request, slug)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "invitations"
+    sheet.append([*invitations.REQUIRED_COLUMNS, *invitations.OPTIONAL_COLUMNS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="invitations-{group.slug}.xlsx"'
+    return response
+
+
+@member_required
+@require_GET
+def group_invitations(request: HttpRequest, slug: str) -> HttpResponse:
+    """The group's invitations, by what became of them."""
+    group = _get_group(request, slug)
+    sections = {None: [], Problem.USED: [], Problem.EXPIRED: [], Problem.REVOKED: []}
+    for invitation in invitations.invitations_for_list(group):
+        sections[invitations.problem_of(invitation)].append(invitation)
+    context = {
+        "group": group,
+        "pending": sections[None],
+        "accepted": sections[Problem.USED],
+        "expired": sections[Problem.EXPIRED],
+        "revoked": sections[Problem.REVOKED],
+    }
+    return render(request, "members/invitation_list.html", context)
+
+
+@member_required
+@require_POST
+def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    group = _get_group(request, slug)
+    invitation = get_object_or_404(JoinInvitation, pk=pk, group=group)
+    try:
+        invitations.revoke_invitation(invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
+        )
+    return redirect("members:group-invitations", slug=group.slug)
+
+
+# --- For the person invited --------------------------------------------------------------------
+
+
+def problem_response(
+    request: HttpRequest, invitation: JoinInvitation | None, problem: Problem
+) -> HttpResponse:
+    """The page of a link that does not work, in the invitee's language when the invitation is known.
+
+    404 for a link we do not know, 410 (Gone) for one that worked once.
+    """
+    language = invitation.language if invitation is not None else translation.get_language()
+    title, text = invitations.PROBLEM_TEXTS[problem]
+    with translation.override(language):
+        # Whoever accepted the invitation and follows the link again is shown the way to the group.
+        accepted_by_visitor = (
+            problem == Problem.USED
+            and request.user.is_authenticated
+            and invitation.accepted_by is not None
+            and invitation.accepted_by.user_id == request.user.pk
+        )
+        context = {
+            "invitation": invitation,
+            "problem": problem,
+            "title": str(title),
+            "text": str(text),
+            "accepted_by_visitor": accepted_by_visitor,
+        }
+        status = 404 if problem == Problem.UNKNOWN else 410
+        response = render(request, "members/join_problem.html", context, status=status)
+    response["Content-Language"] = language
+    return response
+
+
+def _invitee_language(request: HttpRequest, invitation: JoinInvitation) -> str | None:
+    """The invitation's language for a visitor who has not chosen one (signed out, no cookie)."""
+    if request.user.is_authenticated or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+        return None
+    return invitation.language
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitation link: GET shows it (and changes nothing), POST accepts it."""
+    invitation, problem = invitations.find_invitation(token)
+    if problem is not None:
+        return problem_response(request, invitation, problem)
+    user = request.user
+    other_account = user.is_authenticated and user.email.lower() != invitation.email.lower()
+
+    if request.method == "POST" and not other_account:
+        if user.is_authenticated:
+            try:
+                membership = invitations.accept_invitation(invitation=invitation, user=user)
+            except ValidationError:
+                invitation, problem = invitations.find_invitation(token)
+                return problem_response(request, invitation, problem or Problem.USED)
+            messages.success(request, _("Welcome to %(group)s.") % {"group": membership.group.name})
+            return redirect("members:group-detail", slug=membership.group.slug)
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            messages.info(request, _("You already have an account: sign in, then accept the invitation."))
+            return redirect_to_login(request.path)
+        # No account yet: allauth's sign-up opens for this invitation, with its address,
+        # which the link proved (no confirmation email needed).
+        request.session[SESSION_KEY] = invitation.pk
+        get_adapter(request).stash_verified_email(request, invitation.email)
+        response = redirect("account_signup")
+        if not request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+            # The sign-up page then speaks the invitee's language too.
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                invitation.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                httponly=True,
+            )
+        return response
+
+    language = _invitee_language(request, invitation)
+    with translation.override(language) if language else nullcontext():
+        context = {"invitation": invitation, "other_account": other_account, "token": token}
+        # A POST from another account is refused: the page says why and how to go on.
+        status = 403 if other_account and request.method == "POST" else 200
+        response = render(request, "members/join.html", context, status=status)
+    if language:
+        response["Content-Language"] = language
+    return response
