@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -217,10 +218,14 @@ def test_recirculation_sends_the_next_sequence_only_to_those_with_an_older_versi
         assert event["SEQUENCE"] == 1
         assert row.batch == f"meeting-{meeting.pk}-r1"
     update = rows[focal_point.user.email]
+    assert update.language == "en"
     assert update.subject.startswith("Updated:")
     assert "the date or time (it was" in update.body_text
     # The newcomer never had a version: for them it is an invitation, not an update.
-    assert rows[newcomer.user.email].subject.startswith("Invitation:")
+    newcomer_row = rows[newcomer.user.email]
+    with translation.override(newcomer_row.language):
+        invitation_prefix = translation.gettext("Invitation: %(title)s – %(day)s").split("%(title)s")[0]
+    assert newcomer_row.subject.startswith(invitation_prefix)
     assert set(meeting.invitations.values_list("sent_sequence", flat=True)) == {1}
 
     # Nothing changed since: circulating again sends nothing.
