@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max, TextChoices
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -240,7 +240,9 @@ def describe_pattern(
     *, pattern: str, first_day: date, weekday: int | None = None, nth: int | None = None
 ) -> str:
     """The pattern in words, in the active language (stored on the series)."""
-    weekday_name = str(WEEKDAYS[first_day.weekday() if weekday is None else weekday]).lower()
+    weekday_name = str(WEEKDAYS[first_day.weekday() if weekday is None else weekday])
+    if not translation.get_language().startswith("de"):  # German writes weekdays with a capital
+        weekday_name = weekday_name.lower()
     if pattern == Pattern.WEEKLY:
         return _("Every %(weekday)s") % {"weekday": weekday_name}
     if pattern == Pattern.MONTHLY:
