@@ -320,3 +320,6 @@ DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 # the sign-up form that an invitation link opens (members/forms.py).
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
 ACCOUNT_FORMS = {"signup": "members.forms.InvitationSignupForm"}
+
+# The mailbox of CALENDAR_ORGANIZER_EMAIL that `manage.py fetch_calendar_replies` reads (imaps://…).
+CALENDAR_REPLIES_IMAP_URL = _env.get("IMAP_URL", "")

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import translation
 
-from meetings import calendar
+from meetings import calendar, rsvp
 from meetings.models import Invitation, Meeting
 from members.emails import render_email
 from members.outbox import Kind
@@ -100,6 +100,8 @@ def _context(invitation: Invitation, language: str, **extra) -> dict:
         "general_documents": general_documents,
         "has_documents": bool(general_documents) or any(row.documents for row in rows),
         "organiser_name": meeting.organiser.user.name if meeting.organiser_id else "",
+        # Accept / Tentative / Decline / Send a substitute: signed links that work without signing in.
+        "answer_links": rsvp.answer_links(invitation),
         **extra,
     }
 

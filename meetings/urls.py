@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import calendar_views, views
+from meetings import calendar_views, overview_views, rsvp_views, views
 
 app_name = "meetings"
 
@@ -28,4 +28,15 @@ urlpatterns: list = [
     path("<int:pk>/calendar.ics", calendar_views.meeting_ics, name="meeting-ics"),
     path("calendar/<str:token>.ics", calendar_views.member_feed, name="member-feed"),
     path("groups/<slug:slug>/calendar/<str:token>.ics", calendar_views.group_feed, name="group-feed"),
+    # Overview, attendance, statistics (meetings/overview_views.py)
+    path("<int:pk>/answers/", overview_views.answers, name="answers"),
+    path("<int:pk>/answers/remind/", overview_views.answers_remind, name="answers-remind"),
+    path("<int:pk>/attendance/", overview_views.attendance, name="attendance"),
+    path("<int:pk>/attendance/print/", overview_views.attendance_print, name="attendance-print"),
+    path("statistics/", overview_views.statistics, name="statistics"),
+    path("my/", overview_views.my_meetings, name="my-meetings"),
+    # Answers (meetings/rsvp_views.py)
+    path("answer/<str:token>/", rsvp_views.answer, name="answer"),
+    path("<int:pk>/answer/", rsvp_views.answer_web, name="answer-web"),
+    path("<int:pk>/invitations/<int:invitation_pk>/answer/", rsvp_views.answer_for, name="answer-for"),
 ]

@@ -35,6 +35,7 @@ from meetings.forms import (
     SeriesForm,
 )
 from meetings.models import AgendaItem, DocumentFile, Invitation, Meeting
+from meetings.rsvp import answer_context
 from meetings.tables import MeetingTable
 from members.access import Action, groups_where, member_required
 from members.models import Member
@@ -203,6 +204,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "answers": [(label, answers.get(value, 0)) for value, label in Invitation.Rsvp.choices],
         "invited_count": len(meeting.active_invitations),
         "zone_name": str(timezone.get_current_timezone()),
+        **answer_context(member, meeting, my_invitation),
     }
     if context["can_manage"] and meeting.circulated_at is not None:
         context["circulation_outbox_url"] = _outbox_url(meeting)

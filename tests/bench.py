@@ -11,11 +11,11 @@ import time
 import tracemalloc
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coordination.settings")
-import warnings  # noqa: E402
+import warnings
 
-import tests.environment  # noqa: E402, F401  (test settings: SECRET_KEY, plain HTTP, temporary VAR_DIR)
+import django
 
-import django  # noqa: E402
+import tests.environment  # noqa: F401  (test settings: SECRET_KEY, plain HTTP, temporary VAR_DIR)
 
 django.setup()
 warnings.filterwarnings("ignore", message="No directory at")

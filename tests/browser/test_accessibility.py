@@ -54,7 +54,13 @@ def sign_in(page, email: str) -> None:
 
 
 def test_public_pages_have_no_accessibility_violations(page, demo):
-    for path in ["/", "/accounts/login/", "/accounts/login/code/", "/accounts/password/reset/", "/groups/mvo-platform/"]:
+    for path in [
+        "/",
+        "/accounts/login/",
+        "/accounts/login/code/",
+        "/accounts/password/reset/",
+        "/groups/mvo-platform/",
+    ]:
         assert violations(page, path) == [], path
 
 

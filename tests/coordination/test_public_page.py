@@ -88,7 +88,9 @@ def test_publishing_without_a_mandate_is_refused(client, group, chair):
     )
     assert response.status_code == 200
     with translation.override(chair.language):
-        message = translation.gettext("Describe the mandate in at least one language before publishing the page.")
+        message = translation.gettext(
+            "Describe the mandate in at least one language before publishing the page."
+        )
     assert message in response.text
     group.refresh_from_db()
     assert not group.is_public

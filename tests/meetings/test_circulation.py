@@ -3,12 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from meetings import circulation
 from meetings.models import Document, DocumentFile, Invitation, Meeting
@@ -105,7 +104,9 @@ def test_guest_without_an_account_gets_no_link_to_the_members_pages(meeting, sec
 
     row = OutboundMessage.objects.get(to_email="guest@example.net")
     assert row.member is None
-    assert "/meetings/" not in row.body_text and "/meetings/" not in row.body_html
+    page = f"/meetings/{meeting.pk}/"  # the members' meeting page; the guest answers by the signed links
+    assert page not in row.body_text and page not in row.body_html
+    assert "/meetings/answer/" in row.body_text
     assert "Point 1 en français" in row.body_text  # but the whole agenda
 
 

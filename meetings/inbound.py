@@ -1,0 +1,95 @@
+"""Emails that come back to Concerto's calendar address: the calendar answers of invitees.
+
+Two ways in, one code path (`process_message`):
+- an email provider's inbound webhook: anymail's view at /anymail/<provider>/inbound/ checks the
+  basic-auth secret (ANYMAIL_WEBHOOK_SECRET), parses the provider's format and sends its
+  `inbound` signal; MeetingsConfig.ready() connects `handle_inbound_event` to it;
+- a mailbox read over IMAP (manage.py fetch_calendar_replies), which hands each raw message to
+  `process_raw_message`.
+
+Each text/calendar part or .ics attachment goes to meetings.itip.process_calendar_reply.
+"""
+
+import logging
+
+from anymail.inbound import AnymailInboundMessage
+from django.conf import settings
+
+from meetings import itip
+from meetings.models import CalendarReply
+
+logger = logging.getLogger(__name__)
+
+CALENDAR_TYPES = {"text/calendar", "application/ics", "text/x-vcalendar"}
+
+
+def calendar_parts(message: AnymailInboundMessage) -> list[bytes]:
+    """The distinct calendar files of a message: text/calendar parts and .ics attachments, in order."""
+    found: list[bytes] = []
+    seen: set[bytes] = set()
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        filename = (part.get_filename() or "").lower()
+        if part.get_content_type() not in CALENDAR_TYPES and not filename.endswith(".ics"):
+            continue
+        payload = part.get_payload(decode=True) or b""
+        # Calendars often send the same REPLY twice, as the invitation part and as a file,
+        # sometimes with other line endings: one answer, not two.
+        key = b"\n".join(line.rstrip() for line in payload.strip().splitlines())
+        if payload and key not in seen:
+            seen.add(key)
+            found.append(payload)
+    return found
+
+
+def sender_of(message: AnymailInboundMessage) -> str:
+    """Who sent it: the envelope sender (from the provider, or the Return-Path a mailbox adds), else From."""
+    candidates = [getattr(message, "envelope_sender", None) or "", message.get("Return-Path", "") or ""]
+    for candidate in candidates:
+        address = itip.email_address(candidate)
+        if address:
+            return address
+    sender = message.from_email
+    return sender.addr_spec if sender is not None else ""
+
+
+def process_message(message: AnymailInboundMessage) -> list[CalendarReply]:
+    """Process the calendar answers of one received email; returns what was logged (maybe nothing)."""
+    parts = calendar_parts(message)
+    sender = sender_of(message)
+    if not parts:
+        logger.info("Email from %s to the calendar address holds no calendar answer; ignored.", sender)
+        return []
+    if getattr(message, "spam_detected", None):
+        reply = CalendarReply.objects.create(
+            sender=sender[:254],
+            outcome=CalendarReply.Outcome.REFUSED,
+            reason="the provider marked it as spam",
+        )
+        logger.warning("Calendar reply from %s refused: marked as spam.", sender)
+        return [reply]
+    replies = []
+    for ics in parts:
+        reply = itip.process_calendar_reply(sender=sender, ics_bytes=ics)
+        replies.append(reply)
+        if reply.outcome == CalendarReply.Outcome.RECORDED:
+            break  # one answer per email: further copies would only repeat it
+    return replies
+
+
+def process_raw_message(raw: bytes) -> list[CalendarReply]:
+    """Process one RFC 822 message as a mailbox holds it (what fetch_calendar_replies does)."""
+    return process_message(AnymailInboundMessage.parse_raw_mime_bytes(raw))
+
+
+def handle_inbound_event(sender, event, esp_name: str, **kwargs) -> None:
+    """anymail's `inbound` signal: process the message, if the webhook is authenticated."""
+    if not getattr(settings, "ANYMAIL", {}).get("WEBHOOK_SECRET"):
+        # Without a secret anymail only warns and lets anyone post: we do not listen then.
+        logger.warning("Ignored a %s inbound message: ANYMAIL_WEBHOOK_SECRET is not set.", esp_name)
+        return
+    message = getattr(event, "message", None)
+    if message is None:
+        return
+    process_message(message)

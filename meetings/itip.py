@@ -1,0 +1,179 @@
+"""Calendar answers: the iTIP REPLY (RFC 5546) a calendar sends when an invitee accepts, declines…
+
+Invitations name Concerto's own address as ORGANIZER (settings.CALENDAR_ORGANIZER_EMAIL), so
+when an invitee presses Accept, Tentative or Decline in Outlook, Gmail or Apple Calendar, the
+REPLY comes back to Concerto: through the email provider's inbound webhook (meetings.inbound)
+or from a mailbox (manage.py fetch_calendar_replies).
+
+A reply is recorded only when everything matches: METHOD:REPLY with one VEVENT, the UID of one
+of our meetings (not cancelled), a SEQUENCE no older than the one that invitee was sent, one
+ATTENDEE who is an active invitee, and a sender who is that attendee. Anything else is refused
+and changes nothing. Every reply, recorded or refused, is logged in CalendarReply with the reason.
+"""
+
+import logging
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from icalendar import Calendar
+
+from meetings import rsvp
+from meetings.models import CalendarReply, Invitation, Meeting
+
+logger = logging.getLogger(__name__)
+
+Rsvp = Invitation.Rsvp
+Outcome = CalendarReply.Outcome
+
+# Far more than any calendar reply; a larger "reply" is not one.
+MAX_ICS_BYTES = 256 * 1024
+PARTSTAT_ANSWERS = {"ACCEPTED": Rsvp.ACCEPTED, "TENTATIVE": Rsvp.TENTATIVE, "DECLINED": Rsvp.DECLINED}
+UID_PATTERN = re.compile(r"^meeting-(\d{1,18})@(.+)$", re.IGNORECASE)
+
+
+class Refused(Exception):
+    """A reply that changes nothing; its message is the reason logged."""
+
+
+def _text(value: object, length: int) -> str:
+    """Printable text of at most `length` characters: what the log keeps of untrusted input."""
+    return "".join(ch if ch.isprintable() else " " for ch in str(value or ""))[:length]
+
+
+def email_address(value: object) -> str:
+    """The bare, lower-case address of "mailto:x@y", "Name <x@y>" or "x@y"; "" if there is none."""
+    text = str(value or "").strip()
+    match = re.search(r"<([^<>]+)>", text)
+    if match:
+        text = match.group(1)
+    if text.lower().startswith("mailto:"):
+        text = text[len("mailto:") :]
+    text = text.strip().lower()
+    return text if text.isprintable() and re.fullmatch(r"[^@\s]+@[^@\s]+", text) else ""
+
+
+def process_calendar_reply(*, sender: str, ics_bytes: bytes) -> CalendarReply:
+    """Record the answer of one iTIP REPLY, or refuse it; returns the CalendarReply logged.
+
+    `sender` is who sent the email (its envelope sender, else its From address).
+    """
+    log = CalendarReply(sender=email_address(sender)[:254] or _text(sender, 254))
+    try:
+        _process(log, ics_bytes)
+    except Refused as refusal:
+        log.outcome = Outcome.REFUSED
+        log.reason = _text(refusal, 255)
+        logger.warning(
+            "Calendar reply from %s refused: %s (UID %s, attendee %s)",
+            log.sender,
+            log.reason,
+            log.uid,
+            log.attendee,
+        )
+    else:
+        log.outcome = Outcome.RECORDED
+        logger.info("Calendar reply recorded: %s is %s for %s", log.attendee, log.partstat, log.uid)
+    log.save()
+    return log
+
+
+def _parse(ics_bytes: bytes) -> Calendar:
+    if not ics_bytes:
+        raise Refused("empty calendar")
+    if len(ics_bytes) > MAX_ICS_BYTES:
+        raise Refused("calendar too large")
+    try:
+        calendar = Calendar.from_ical(ics_bytes)
+    # The file comes from anyone on the internet: whatever the parser trips on, it is malformed.
+    except Exception as exc:
+        raise Refused(f"malformed iCalendar: {exc}") from exc
+    if getattr(calendar, "name", "") != "VCALENDAR":
+        raise Refused("malformed iCalendar: no VCALENDAR")
+    return calendar
+
+
+def _integer(value: object) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _process(log: CalendarReply, ics_bytes: bytes) -> None:
+    calendar = _parse(ics_bytes)
+    method = str(calendar.get("METHOD", "")).strip().upper()
+    if method != "REPLY":
+        raise Refused(f"not a REPLY (METHOD:{method or 'none'})")
+    events = calendar.walk("VEVENT")
+    if len(events) != 1:
+        raise Refused(f"a REPLY must hold one VEVENT (found {len(events)})")
+    event = events[0]
+
+    log.uid = _text(event.get("UID", ""), 255).strip()
+    sequence = _integer(event.get("SEQUENCE", 0))
+    if sequence is None:
+        raise Refused("malformed SEQUENCE")
+    log.sequence = sequence
+    attendees = event.get("ATTENDEE")
+    attendees = attendees if isinstance(attendees, list) else ([attendees] if attendees is not None else [])
+    if len(attendees) != 1:
+        raise Refused(f"a REPLY must name one ATTENDEE (found {len(attendees)})")
+    attendee = attendees[0]
+    log.attendee = email_address(attendee)[:254]
+    params = getattr(attendee, "params", {}) or {}
+    log.partstat = _text(params.get("PARTSTAT", ""), 20).strip().upper()
+    if not log.attendee:
+        raise Refused("ATTENDEE without an email address")
+
+    match = UID_PATTERN.match(log.uid)
+    if match is None or match.group(2).lower() != settings.SITE_DOMAIN.lower():
+        raise Refused("unknown UID")
+    meeting = Meeting.objects.select_related("group").filter(pk=int(match.group(1))).first()
+    if meeting is None:
+        raise Refused("unknown meeting")
+    if meeting.is_cancelled:
+        raise Refused("the meeting is cancelled")
+
+    sender = log.sender.lower()
+    if not sender or sender != log.attendee:
+        raise Refused("the sender is not the attendee")
+    invitation = (
+        Invitation.objects.filter(meeting=meeting, removed_at__isnull=True)
+        .filter(
+            Q(member__user__email__iexact=log.attendee) | Q(member__isnull=True, email__iexact=log.attendee)
+        )
+        .select_related("member__user")
+        .first()
+    )
+    if invitation is None:
+        raise Refused("the attendee is not invited to this meeting")
+    log.invitation = invitation
+    if invitation.member_id and not invitation.member.is_active:
+        raise Refused("the attendee's account is deactivated")
+    if invitation.sent_sequence is None:
+        raise Refused("no invitation was sent to this attendee")
+    if sequence < invitation.sent_sequence:
+        raise Refused(f"outdated SEQUENCE {sequence}: the attendee was sent {invitation.sent_sequence}")
+
+    if log.partstat == "DELEGATED":
+        # A calendar's delegation names someone we cannot check; the email's link does it properly.
+        raise Refused("delegation through a calendar is not supported: use the link in the email")
+    answer = PARTSTAT_ANSWERS.get(log.partstat)
+    if answer is None:
+        raise Refused(f"unsupported PARTSTAT {log.partstat or 'none'}")
+    comment = event.get("COMMENT", "")
+    comment = " ".join(str(part) for part in comment) if isinstance(comment, list) else str(comment or "")
+    by = invitation.member if invitation.member_id else None
+    try:
+        rsvp.record_rsvp(
+            invitation=invitation,
+            answer=answer,
+            by=by,
+            channel=rsvp.Channel.CALENDAR,
+            comment=_text(comment, rsvp.MAX_COMMENT).strip(),
+            attendance_mode=None,  # a calendar does not say; keep the invitee's choice
+        )
+    except ValidationError as error:
+        raise Refused(" ".join(error.messages)) from error

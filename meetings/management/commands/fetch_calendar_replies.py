@@ -1,0 +1,126 @@
+"""Read calendar answers (iTIP REPLY) from a mailbox, for providers that do not forward inbound mail.
+
+IMAP_URL (settings.CALENDAR_REPLIES_IMAP_URL) names the mailbox of the calendar address, e.g.
+imaps://agenda%40example.org:secret@mail.example.org:993/INBOX. Each unseen message is processed
+(meetings.inbound.process_raw_message) and then marked as seen; a message whose processing
+fails (the database is down) stays unseen and is tried again next time.
+Run it from cron every few minutes, or with --loop SECONDS.
+"""
+
+import contextlib
+import imaplib
+import logging
+import ssl
+import time
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, close_old_connections
+
+from meetings import inbound
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORTS = {"imaps": 993, "imap": 143}
+IMAP_TIMEOUT = 60
+
+
+def mailbox_settings(url: str) -> dict:
+    """{"tls", "host", "port", "user", "password", "mailbox"} from an imap(s):// URL; CommandError if unusable."""
+    parts = urlsplit(url)
+    if parts.scheme not in DEFAULT_PORTS:
+        raise CommandError("IMAP_URL must start with imaps:// (or imap:// for a local test server).")
+    if not parts.hostname or not parts.username or parts.password is None:
+        raise CommandError(
+            "IMAP_URL must name a user, a password and a host: imaps://user:password@host/INBOX"
+        )
+    try:
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
+    except ValueError as exc:
+        raise CommandError("The port in IMAP_URL is not a number.") from exc
+    return {
+        "tls": parts.scheme == "imaps",
+        "host": parts.hostname,
+        "port": port,
+        "user": unquote(parts.username),
+        "password": unquote(parts.password),
+        "mailbox": unquote(parts.path.lstrip("/")) or "INBOX",
+    }
+
+
+def connect(config: dict) -> imaplib.IMAP4:
+    if config["tls"]:
+        client = imaplib.IMAP4_SSL(
+            config["host"], config["port"], ssl_context=ssl.create_default_context(), timeout=IMAP_TIMEOUT
+        )
+    else:
+        client = imaplib.IMAP4(config["host"], config["port"], timeout=IMAP_TIMEOUT)
+    client.login(config["user"], config["password"])
+    return client
+
+
+def fetch_once(config: dict) -> int:
+    """Process every unseen message of the mailbox; returns how many were processed."""
+    client = connect(config)
+    try:
+        status, _data = client.select(_quoted(config["mailbox"]))
+        if status != "OK":
+            raise CommandError(f"Cannot open the mailbox {config['mailbox']!r}.")
+        status, data = client.uid("SEARCH", None, "UNSEEN")
+        if status != "OK":
+            raise CommandError("The mail server refused to list unseen messages.")
+        uids = (data[0] or b"").split()
+        for uid in uids:
+            # BODY.PEEK leaves the message unseen until it has been processed.
+            status, fetched = client.uid("FETCH", uid, "(BODY.PEEK[])")
+            raw = next((item[1] for item in fetched or [] if isinstance(item, tuple)), None)
+            if status != "OK" or raw is None:
+                logger.warning("Could not fetch message %s from the calendar mailbox.", uid)
+                continue
+            inbound.process_raw_message(raw)
+            client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+        return len(uids)
+    finally:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
+            client.logout()
+
+
+def _quoted(mailbox: str) -> str:
+    return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class Command(BaseCommand):
+    help = "Record the calendar answers (iTIP REPLY) waiting in the IMAP mailbox named by IMAP_URL."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--loop", type=int, metavar="SECONDS", default=0, help="Keep running, checking every SECONDS."
+        )
+
+    def handle(self, *args, loop: int = 0, **options) -> None:
+        url = getattr(settings, "CALENDAR_REPLIES_IMAP_URL", "")
+        if not url:
+            raise CommandError(
+                "Set IMAP_URL to the mailbox of the calendar address (imaps://user:password@host/INBOX)."
+            )
+        if loop < 0:
+            raise CommandError("--loop must be a number of seconds.")
+        config = mailbox_settings(url)
+        while True:
+            try:
+                count = fetch_once(config)
+            except (imaplib.IMAP4.error, OSError, DatabaseError) as exc:
+                if not loop:
+                    raise CommandError(f"Could not read the calendar mailbox: {exc}") from exc
+                logger.warning("Could not read the calendar mailbox: %s", exc)
+            else:
+                self.stdout.write(f"Processed {count} message(s) from the calendar mailbox.")
+            if not loop:
+                return
+            try:
+                time.sleep(loop)
+            except KeyboardInterrupt:
+                return
+            # A long-running process: drop connections the database closed or that are too old.
+            close_old_connections()

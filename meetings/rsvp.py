@@ -1,0 +1,494 @@
+"""Answering invitations: accepted, tentative, declined, or a substitute sent in one's place.
+
+Every answer, whatever its channel (the meeting page, the one-click link of the email, the
+invitee's calendar, the chair), goes through `record_rsvp` or `delegate`: one transaction that
+locks the invitation row, appends the answer to its history (RsvpAnswer) and sets it as the
+current one. Concurrent answers to one invitation therefore run one after the other, and the
+current answer is always the last one committed.
+
+Rules: a removed invitation, a cancelled meeting or one that has taken place takes no answer;
+after the meeting's RSVP deadline only the chair or secretariat (Action.MANAGE_MEETINGS in the
+meeting's group) may change an answer; how one joins (on site or online) is asked of hybrid
+meetings only.
+
+The one-click links carry a signed token (`answer_token`) bound to one invitation and its
+meeting; it stops working when the meeting ends (`invitation_from_token`).
+"""
+
+from enum import StrEnum
+from functools import partial
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from meetings.models import AttendanceMode, Invitation, Meeting, RsvpAnswer
+from members.access import Action, can
+from members.models import Member, User
+
+Rsvp = Invitation.Rsvp
+Channel = RsvpAnswer.Channel
+Source = Invitation.Source
+
+# The answers an invitee can give, in the order pages and emails offer them.
+ANSWERS = (Rsvp.ACCEPTED, Rsvp.TENTATIVE, Rsvp.DECLINED, Rsvp.DELEGATED)
+# Labels of the one-click links and of the answer buttons: what the invitee does.
+ANSWER_ACTIONS = {
+    Rsvp.ACCEPTED: gettext_lazy("Accept"),
+    Rsvp.TENTATIVE: gettext_lazy("Tentative"),
+    Rsvp.DECLINED: gettext_lazy("Decline"),
+    Rsvp.DELEGATED: gettext_lazy("Send a substitute"),
+}
+MAX_COMMENT = 1000
+TOKEN_SALT = "meetings.rsvp"  # noqa: S105 (a namespace for signatures, not a secret)
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+# Answers given without signing in: the token or the calendar proved who answers.
+SIGNED_OUT_CHANNELS = frozenset({Channel.EMAIL_LINK, Channel.CALENDAR})
+
+
+class Problem(StrEnum):
+    """Why a one-click link does not work."""
+
+    INVALID = "invalid"  # tampered, made up, or signed for something else
+    EXPIRED = "expired"  # the meeting has ended
+    REMOVED = "removed"  # the invitee is no longer invited
+    CANCELLED = "cancelled"  # the meeting is cancelled
+
+
+PROBLEM_TEXTS = {
+    Problem.INVALID: (
+        gettext_lazy("This link does not work"),
+        gettext_lazy(
+            "The link is incomplete or was changed. Open it again from the invitation email, "
+            "or answer on the meeting page after signing in."
+        ),
+    ),
+    Problem.EXPIRED: (
+        gettext_lazy("This meeting is over"),
+        gettext_lazy("The meeting has ended: answers can no longer be given or changed."),
+    ),
+    Problem.REMOVED: (
+        gettext_lazy("You are no longer invited"),
+        gettext_lazy(
+            "You are no longer on the list of invitees of this meeting, so there is nothing to answer."
+        ),
+    ),
+    Problem.CANCELLED: (
+        gettext_lazy("This meeting is cancelled"),
+        gettext_lazy("The meeting was cancelled, so there is nothing to answer."),
+    ),
+}
+
+
+# --- Tokens of the one-click links ------------------------------------------------------------
+
+
+def answer_token(invitation: Invitation) -> str:
+    """The signed token of the invitation's one-click links: its pk and its meeting's pk."""
+    return signing.dumps([invitation.pk, invitation.meeting_id], salt=TOKEN_SALT, compress=False)
+
+
+def invitation_from_token(token: str) -> tuple[Invitation | None, Problem | None]:
+    """(invitation, None) when the token works now; else (the invitation if known, the problem).
+
+    The token has no age limit of its own: it works until the meeting ends.
+    """
+    try:
+        value = signing.loads(token, salt=TOKEN_SALT)
+    except signing.BadSignature:
+        return None, Problem.INVALID
+    if not (
+        isinstance(value, list) and len(value) == 2 and all(type(part) is int and part > 0 for part in value)
+    ):
+        return None, Problem.INVALID
+    invitation_pk, meeting_pk = value
+    invitation = (
+        Invitation.objects.select_related(
+            "meeting__group", "meeting__organiser__user", "member__user", "member__administration"
+        )
+        .filter(pk=invitation_pk, meeting_id=meeting_pk)
+        .first()
+    )
+    if invitation is None:
+        return None, Problem.INVALID
+    if invitation.meeting.is_cancelled:
+        return invitation, Problem.CANCELLED
+    if invitation.removed_at is not None or (invitation.member_id and not invitation.member.is_active):
+        return invitation, Problem.REMOVED
+    if invitation.meeting.ends_at <= timezone.now():
+        return invitation, Problem.EXPIRED
+    return invitation, None
+
+
+def answer_url(invitation: Invitation, answer: str = "") -> str:
+    """The absolute one-click link, the answer pre-selected when given."""
+    url = settings.SITE_URL + reverse("meetings:answer", args=[answer_token(invitation)])
+    return f"{url}?a={answer}" if answer else url
+
+
+def answer_links(invitation: Invitation) -> list[dict]:
+    """[{"answer", "label", "url"}] for Accept, Tentative, Decline and Send a substitute.
+
+    Labels are lazy: they render in the language active when the email is rendered.
+    """
+    base = answer_url(invitation)
+    return [
+        {"answer": answer, "label": ANSWER_ACTIONS[answer], "url": f"{base}?a={answer}"} for answer in ANSWERS
+    ]
+
+
+# --- Who may answer, and when -------------------------------------------------------------------
+
+
+def may_answer_for_others(member: Member | None, meeting: Meeting) -> bool:
+    """The chair and secretariat answer for any invitee, also after the deadline."""
+    return can(member, Action.MANAGE_MEETINGS, meeting.group_id)
+
+
+def _deadline_text(meeting: Meeting) -> str:
+    local = timezone.localtime(meeting.rsvp_deadline)
+    return f"{date_format(local, 'DATE_FORMAT')}, {local:%H:%M}"
+
+
+def closed_reason(invitation: Invitation, *, by: Member | None = None, now=None) -> str:
+    """ "" when an answer can be given now (by `by`, or by the invitee when None); else why not.
+
+    After the deadline, an invitee whose invitation came later (a substitute the chair sent)
+    may still give a first answer.
+    """
+    meeting = invitation.meeting
+    now = now or timezone.now()
+    if invitation.removed_at is not None:
+        return _("This person is no longer invited to this meeting.")
+    if meeting.is_cancelled:
+        return _("This meeting is cancelled.")
+    if meeting.status == Meeting.Status.HELD or meeting.ends_at <= now:
+        return _("This meeting has already taken place.")
+    deadline = meeting.rsvp_deadline
+    if deadline and now > deadline and not may_answer_for_others(by, meeting):
+        invited_late = (
+            invitation.created_at and invitation.created_at > deadline and invitation.rsvp == Rsvp.NONE
+        )
+        if not invited_late:
+            return _(
+                "Answers were due by %(deadline)s. To change your answer now, please contact the "
+                "chair or the secretariat."
+            ) % {"deadline": _deadline_text(meeting)}
+    return ""
+
+
+def _check_may_answer(invitation: Invitation, *, by: Member | None, channel: str) -> None:
+    """PermissionDenied when `by` may not answer for this invitee; ValidationError when closed."""
+    if channel not in Channel.values:
+        raise ValueError(f"Unknown channel {channel!r}.")
+    meeting = invitation.meeting
+    if by is None:
+        if channel not in SIGNED_OUT_CHANNELS:
+            raise PermissionDenied
+    elif (by.pk != invitation.member_id or channel == Channel.CHAIR) and not may_answer_for_others(
+        by, meeting
+    ):
+        # Someone else's answer, or the chair's channel: only the chair or secretariat.
+        raise PermissionDenied
+    reason = closed_reason(invitation, by=by)
+    if reason:
+        raise ValidationError(reason)
+
+
+def _clean_comment(comment: str) -> str:
+    comment = (comment or "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
+    if len(comment) > MAX_COMMENT:
+        raise ValidationError(
+            {"comment": _("The comment can be at most %(max)d characters long.") % {"max": MAX_COMMENT}}
+        )
+    return comment
+
+
+def _clean_mode(invitation: Invitation, answer: str, mode: str | None) -> str:
+    """The attendance mode to store; None keeps the current one (a calendar does not say)."""
+    if answer not in (Rsvp.ACCEPTED, Rsvp.TENTATIVE):
+        return ""
+    if mode is None:
+        return invitation.attendance_mode if invitation.meeting.format == Meeting.Format.HYBRID else ""
+    if not mode:
+        return ""
+    if invitation.meeting.format != Meeting.Format.HYBRID:
+        raise ValidationError(
+            {"attendance_mode": _("Joining on site or online can only be chosen for a hybrid meeting.")}
+        )
+    if mode not in AttendanceMode.values:
+        raise ValidationError({"attendance_mode": _("Choose on site or online.")})
+    return mode
+
+
+def _locked(invitation: Invitation) -> Invitation:
+    """The invitation's row, locked until the end of the transaction, with meeting and member."""
+    # of=("self",): lock the invitation only (and PostgreSQL refuses to lock the nullable
+    # side of the outer join to a guest's missing member).
+    return (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("meeting__group", "member__user", "member__administration")
+        .get(pk=invitation.pk)
+    )
+
+
+def _save_answer(
+    invitation: Invitation,
+    *,
+    answer: str,
+    by: Member | None,
+    channel: str,
+    comment: str,
+    attendance_mode: str,
+    delegated_to: Invitation | None = None,
+) -> Invitation:
+    # The time is taken once the row is locked, so the history's order is the commit order.
+    now = timezone.now()
+    RsvpAnswer.objects.create(
+        invitation=invitation,
+        answer=answer,
+        comment=comment,
+        attendance_mode=attendance_mode,
+        channel=channel,
+        answered_by=by,
+        created_at=now,
+    )
+    invitation.rsvp = answer
+    invitation.rsvp_at = now
+    invitation.rsvp_comment = comment
+    invitation.attendance_mode = attendance_mode
+    invitation.delegated_to = delegated_to
+    invitation.save(update_fields=["rsvp", "rsvp_at", "rsvp_comment", "attendance_mode", "delegated_to"])
+    return invitation
+
+
+# --- Services -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_rsvp(
+    *,
+    invitation: Invitation,
+    answer: str,
+    by: Member | None = None,
+    channel: str,
+    comment: str = "",
+    attendance_mode: str | None = "",
+) -> Invitation:
+    """Record an answer (accepted, tentative or declined) and return the updated invitation.
+
+    `by` is who answers: the invitee themself, or the chair or secretariat for someone else;
+    None when a one-click link or a calendar reply proved who answers. `attendance_mode`
+    None keeps the current one. Sending a substitute goes through `delegate`.
+    """
+    if answer == Rsvp.DELEGATED:
+        raise ValidationError({"substitute": _("Choose who will attend in your place.")})
+    if answer not in ANSWERS:
+        raise ValidationError({"answer": _("Choose accept, tentative, decline or send a substitute.")})
+    locked = _locked(invitation)
+    _check_may_answer(locked, by=by, channel=channel)
+    return _save_answer(
+        locked,
+        answer=answer,
+        by=by,
+        channel=channel,
+        comment=_clean_comment(comment),
+        attendance_mode=_clean_mode(locked, answer, attendance_mode),
+    )
+
+
+def colleagues_of(invitation: Invitation):
+    """Who a member invitee may send in their place: active members of their administration."""
+    member = invitation.member if invitation.member_id else None
+    if member is None or member.administration_id is None:
+        return Member.objects.none()
+    return (
+        Member.objects.active()
+        .filter(administration_id=member.administration_id, anonymised_at__isnull=True)
+        .exclude(pk=member.pk)
+        .select_related("user")
+        .order_by("user__name", "pk")
+    )
+
+
+def _substitute_member(invitation: Invitation, substitute: Member, *, field: str = "substitute") -> Member:
+    """The substitute, reloaded, if they may stand in for the invitee; ValidationError on `field`."""
+    row = Member.objects.select_related("user", "administration").filter(pk=substitute.pk).first()
+    if row is None or not row.is_active or row.anonymised_at is not None:
+        raise ValidationError({field: _("This person is no longer active on the platform.")})
+    if row.pk == invitation.member_id:
+        raise ValidationError({field: _("Choose someone other than the invitee.")})
+    own = invitation.member.administration if invitation.member_id else None
+    if own is None or row.administration_id != own.pk:
+        if own is None:
+            message = _("A substitute must come from the invitee's administration.")
+        else:
+            message = _("A substitute must come from the same administration (%(administration)s).") % {
+                "administration": own.name
+            }
+        raise ValidationError({field: message})
+    return row
+
+
+@transaction.atomic
+def delegate(
+    *,
+    invitation: Invitation,
+    by: Member | None,
+    substitute: Member | None = None,
+    email: str = "",
+    name: str = "",
+    language: str = "",
+    channel: str = Channel.WEB,
+    comment: str = "",
+) -> Invitation:
+    """Send a substitute: the invitee's answer becomes "delegated". Returns the substitute's invitation.
+
+    The substitute is a colleague of the invitee's administration (`substitute`), or someone
+    without an account, by `email` (a guest invitation, with `name` and `language`). An address
+    that belongs to a member is that member. The substitute gets their own invitation (source
+    SUBSTITUTE, or the one they already hold) and answers for themselves; when the agenda was
+    already circulated, it is sent to them after commit.
+    """
+    if substitute is not None and email:
+        raise ValidationError(
+            {"substitute_email": _("Choose a colleague or give an email address, not both.")}
+        )
+    email = (email or "").strip().lower()
+    if substitute is None and not email:
+        raise ValidationError(
+            {"substitute": _("Choose a colleague, or give the email address of the person who will attend.")}
+        )
+    if language and language not in LANGUAGE_CODES:
+        raise ValidationError({"language": _("Choose one of the platform's languages.")})
+    # The meeting first, as the invitation services do: one new invitation at a time.
+    meeting = Meeting.objects.select_for_update().select_related("group").get(pk=invitation.meeting_id)
+    locked = _locked(invitation)
+    locked.meeting = meeting
+    _check_may_answer(locked, by=by, channel=channel)
+    comment = _clean_comment(comment)
+
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise ValidationError({"substitute_email": _("Enter a valid email address.")}) from exc
+        user = User.objects.filter(email__iexact=email).select_related("member").first()
+        account = getattr(user, "member", None) if user is not None else None
+        if account is not None:
+            substitute = account
+        elif email == (locked.recipient_email or "").lower():
+            raise ValidationError({"substitute_email": _("Choose someone other than the invitee.")})
+    if substitute is not None:
+        substitute = _substitute_member(
+            locked, substitute, field="substitute_email" if email else "substitute"
+        )
+        existing = meeting.invitations.filter(member=substitute).first()
+    else:
+        existing = meeting.invitations.filter(member__isnull=True, email__iexact=email).first()
+
+    if existing is not None and existing.removed_at is None and existing.delegated_to_id == locked.pk:
+        raise ValidationError(
+            {
+                "substitute": _("%(name)s already sends this invitee in their place.")
+                % {"name": existing.display_name}
+            }
+        )
+    if substitute is not None:
+        wanted_language = substitute.language
+    else:
+        wanted_language = language or locked.language or settings.LANGUAGE_CODE
+
+    is_new = existing is None or existing.removed_at is not None
+    if existing is None:
+        replacement = Invitation(
+            meeting=meeting,
+            member=substitute,
+            email="" if substitute else email,
+            name="" if substitute else (name or "").strip()[:150],
+            language=wanted_language,
+            source=Source.SUBSTITUTE,
+        )
+        replacement.save()
+    elif existing.removed_at is not None:
+        # Invited again, as a substitute: a fresh invitation without the old answer.
+        replacement = existing
+        replacement.removed_at = None
+        replacement.source = Source.SUBSTITUTE
+        replacement.language = wanted_language
+        replacement.rsvp = Rsvp.NONE
+        replacement.rsvp_at = None
+        replacement.rsvp_comment = ""
+        replacement.attendance_mode = ""
+        replacement.delegated_to = None
+        replacement.sent_sequence = None
+        if substitute is None and name:
+            replacement.name = name.strip()[:150]
+        replacement.save()
+    else:
+        replacement = existing  # already invited: they have the meeting and answer for themselves
+    if substitute is not None:
+        replacement.member = substitute  # loaded with its user: no query to show the name
+
+    _save_answer(
+        locked,
+        answer=Rsvp.DELEGATED,
+        by=by,
+        channel=channel,
+        comment=comment,
+        attendance_mode="",
+        delegated_to=replacement,
+    )
+    if is_new and meeting.circulated_at is not None:
+        transaction.on_commit(partial(_send_invitation, meeting.pk, replacement.pk, by))
+    return replacement
+
+
+def _send_invitation(meeting_id: int, invitation_id: int, by: Member | None) -> None:
+    # Imported here: meetings.circulation renders emails, which read this module's links.
+    from meetings import circulation
+
+    meeting = Meeting.objects.get(pk=meeting_id)
+    invitations = list(Invitation.objects.filter(pk=invitation_id).select_related("member__user"))
+    circulation.send_to_new_invitees(meeting=meeting, invitations=invitations, by=by)
+
+
+# --- What the meeting page shows ---------------------------------------------------------------
+
+
+def answer_context(member: Member, meeting: Meeting, invitation: Invitation | None = None) -> dict:
+    """Context of templates/meetings/_answer_form.html, without a query.
+
+    `meeting` comes from `with_detail_data()` (its `active_invitations` are read); `invitation`
+    is the member's own, when the caller already found it.
+    """
+    active = getattr(meeting, "active_invitations", None) or []
+    if invitation is None:
+        invitation = next((i for i in active if i.member_id == member.pk), None)
+    if invitation is not None:
+        invitation.meeting = meeting
+    manages = may_answer_for_others(member, meeting)
+    closed = closed_reason(invitation, by=member) if invitation is not None else ""
+    substitute_id = invitation.delegated_to_id if invitation is not None else None
+    return {
+        "answer_invitation": invitation,
+        "answer_substitute": next((i for i in active if substitute_id and i.pk == substitute_id), None),
+        "answer_closed": closed,
+        "answer_choices": [
+            (answer, ANSWER_ACTIONS[answer]) for answer in ANSWERS if answer != Rsvp.DELEGATED
+        ],
+        "answer_modes": AttendanceMode.choices if meeting.format == Meeting.Format.HYBRID else [],
+        "answer_max_comment": MAX_COMMENT,
+        "answer_for_invitations": (
+            sorted(active, key=lambda i: i.display_name.lower())
+            if manages and not meeting.is_cancelled
+            else []
+        ),
+    }

@@ -1,0 +1,169 @@
+"""A member's own "My meetings": upcoming ones with their answer and a one-click change, past ones
+they attended or answered; only their own; the query budget."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from meetings.models import Attendance, Invitation, Meeting
+from tests.factories import make_member
+from tests.meetings.factories import in_days, make_meeting, speaks
+
+pytestmark = pytest.mark.django_db
+Rsvp = Invitation.Rsvp
+URL = reverse("meetings:my-meetings")
+
+
+def titled(group, title: str, **fields) -> Meeting:
+    return make_meeting(group, None, title_en=title, title_nl="", title_fr="", **fields)
+
+
+def invited(meeting, member, *, attendance: str = "", **fields) -> Invitation:
+    invitation = Invitation.objects.create(meeting=meeting, member=member, **fields)
+    if attendance:
+        Attendance.objects.create(invitation=invitation, status=attendance)
+    return invitation
+
+
+def section(html: str, heading_id: str) -> str:
+    return html.split(f'id="{heading_id}"')[1].split("</section>")[0]
+
+
+@pytest.fixture
+def agenda(group, focal_point):
+    speaks(focal_point, "en")
+    someone_else = make_member(group)
+    hybrid = titled(group, "Hybrid plenary", starts_at=in_days(5), format=Meeting.Format.HYBRID)
+    invited(hybrid, focal_point, rsvp=Rsvp.ACCEPTED, attendance_mode="online")
+    invited(titled(group, "Unanswered workshop", starts_at=in_days(10)), focal_point)
+    invited(titled(group, "Draft meeting", starts_at=in_days(12), status=Meeting.Status.DRAFT), focal_point)
+    invited(
+        titled(group, "Cancelled meeting", starts_at=in_days(14), status=Meeting.Status.CANCELLED),
+        focal_point,
+    )
+    invited(titled(group, "Removed from", starts_at=in_days(15)), focal_point, removed_at=timezone.now())
+    invited(titled(group, "Someone else's", starts_at=in_days(16)), someone_else)
+    invited(
+        titled(group, "Attended consultation", starts_at=in_days(-20), status=Meeting.Status.HELD),
+        focal_point,
+        rsvp=Rsvp.ACCEPTED,
+        attendance=Attendance.Status.PRESENT,
+    )
+    invited(titled(group, "Declined plenary", starts_at=in_days(-10)), focal_point, rsvp=Rsvp.DECLINED)
+    invited(
+        titled(group, "Missed meeting", starts_at=in_days(-5)),
+        focal_point,
+        rsvp=Rsvp.ACCEPTED,
+        attendance=Attendance.Status.ABSENT,
+    )
+    return hybrid
+
+
+def test_member_sees_their_upcoming_meetings_with_their_answer(client, focal_point, agenda):
+    client.force_login(focal_point.user)
+
+    html = client.get(URL).content.decode()
+
+    upcoming = section(html, "upcoming-heading")
+    assert upcoming.index("Hybrid plenary") < upcoming.index("Unanswered workshop")
+    assert re.search(r"Your answer:\s*<strong[^>]*>Accepted</strong> \(Online\)", upcoming)
+    assert "No answer yet" in upcoming
+    for hidden in ("Draft meeting", "Cancelled meeting", "Removed from", "Someone else&#x27;s"):
+        assert hidden not in html
+
+
+def test_member_sees_past_meetings_they_attended_or_answered(client, focal_point, agenda):
+    client.force_login(focal_point.user)
+
+    past = section(client.get(URL).content.decode(), "past-heading")
+
+    rows = dict(re.findall(r'<a href="/meetings/\d+/">([^<]+)</a>.*?<td>([^<]*)</td>\s*</tr>', past, re.S))
+    assert rows == {"Declined plenary": "Answered: Declined", "Attended consultation": "Attended"}
+
+
+def test_my_meetings_lists_only_mine(client, group, focal_point, observer, agenda):
+    speaks(observer, "en")
+    client.force_login(observer.user)
+
+    html = client.get(URL).content.decode()
+
+    assert "Hybrid plenary" not in html
+    assert "You are not invited to any upcoming meeting." in html
+
+
+def test_my_meetings_needs_a_sign_in(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_nav_links_to_my_meetings(client, focal_point):
+    client.force_login(focal_point.user)
+
+    html = client.get(reverse("meetings:list")).content.decode()
+
+    assert f'href="{URL}"' in html
+
+
+def test_one_click_answer_forms_post_to_the_answer_page(client, focal_point, agenda):
+    try:
+        answer_url = reverse("meetings:answer-web", args=[agenda.pk])
+    except NoReverseMatch:
+        pytest.skip("The answer page (meetings:answer-web) is not there yet.")
+    client.force_login(focal_point.user)
+
+    html = client.get(URL).content.decode()
+
+    card = html.split(f'id="meeting-{agenda.pk}"')[1].split("</li>")[0]
+    forms = re.findall(rf'<form method="post" action="{re.escape(answer_url)}".*?</form>', card, re.S)
+    answers = [
+        (
+            re.search(r'name="answer" value="(\w+)"', f).group(1),
+            re.search(r'name="attendance_mode" value="(\w+)"', f),
+        )
+        for f in forms
+    ]
+    # Already accepted online: offered on site, maybe and no, each one click.
+    assert [(answer, mode.group(1) if mode else "") for answer, mode in answers] == [
+        ("accepted", "on_site"),
+        ("tentative", ""),
+        ("declined", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"answer": "declined"}, (Rsvp.DECLINED, "")),
+        ({"answer": "accepted", "attendance_mode": "on_site"}, (Rsvp.ACCEPTED, "on_site")),
+    ],
+)
+def test_one_click_answer_changes_the_answer(client, focal_point, agenda, fields, expected):
+    pytest.importorskip("meetings.rsvp")
+    client.force_login(focal_point.user)
+
+    # Exactly what one of the page's forms sends.
+    client.post(reverse("meetings:answer-web", args=[agenda.pk]), {**fields, "next": URL})
+
+    invitation = Invitation.objects.get(meeting=agenda, member=focal_point)
+    assert (invitation.rsvp, invitation.attendance_mode) == expected
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_my_meetings_queries_do_not_grow(client, group, focal_point, django_assert_num_queries, count):
+    substitute = make_member(group)
+    for index in range(count):
+        upcoming = make_meeting(group, None, starts_at=in_days(3 + index))
+        stand_in = invited(upcoming, substitute, rsvp=Rsvp.ACCEPTED)
+        invited(upcoming, focal_point, rsvp=Rsvp.DELEGATED, delegated_to=stand_in)
+        past = make_meeting(group, None, starts_at=timezone.now() - timedelta(days=3 + index))
+        invited(past, focal_point, rsvp=Rsvp.ACCEPTED, attendance=Attendance.Status.PRESENT)
+    client.force_login(focal_point.user)
+
+    with django_assert_num_queries(6):  # session, user, member, upcoming, past count, past page
+        response = client.get(URL)
+    assert response.content.decode().count('class="card my-meeting"') == count
