@@ -66,6 +66,7 @@ def test_public_pages_have_no_accessibility_violations(page, demo):
 
 @pytest.mark.parametrize("email", ["chair@example.org", "member.wallonia@example.org"])
 def test_member_pages_have_no_accessibility_violations(page, demo, email):
+    held = Meeting.objects.get(status=Meeting.Status.HELD)
     sign_in(page, email)
     paths = [
         "/",
@@ -78,6 +79,8 @@ def test_member_pages_have_no_accessibility_violations(page, demo, email):
         "/meetings/",
         f"/meetings/{demo.pk}/",
         "/meetings/past/",
+        "/meetings/my/",
+        f"/meetings/{demo.pk}/answer/",
     ]
     if email.startswith("chair"):
         paths += [
@@ -86,6 +89,26 @@ def test_member_pages_have_no_accessibility_violations(page, demo, email):
             f"/meetings/{demo.pk}/invitees/",
             f"/meetings/{demo.pk}/circulate/",
             "/members/groups/mvo-platform/public-page/",
+            "/members/groups/mvo-platform/invite/",
+            "/members/groups/mvo-platform/import/",
+            "/members/groups/mvo-platform/invitations/",
+            "/members/groups/mvo-platform/history/",
+            f"/meetings/{demo.pk}/answers/",
+            f"/meetings/{demo.pk}/attendance/print/",
+            f"/meetings/{held.pk}/attendance/",
+            f"/meetings/new/{demo.group.slug}/",
+            f"/meetings/series/new/{demo.group.slug}/",
+            f"/meetings/{demo.pk}/documents/upload/",
+            f"/meetings/{demo.pk}/cancel/",
+            "/meetings/statistics/",
         ]
     found = {path: v for path in paths if (v := violations(page, path))}
     assert found == {}
+
+
+def test_one_click_answer_page_has_no_accessibility_violations(page, demo):
+    from meetings.rsvp import answer_token
+
+    invitation = demo.invitations.filter(member__user__email="member.wallonia@example.org").get()
+    assert violations(page, f"/meetings/answer/{answer_token(invitation)}/?a=accepted") == []
+    assert violations(page, f"/meetings/answer/{answer_token(invitation)}/?a=delegated") == []
