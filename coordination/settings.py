@@ -5,6 +5,7 @@ README.md). Local use needs none of them: SQLite under var/, emails written to v
 """
 
 import os
+import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,6 +37,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG")
 
 SECRET_KEY = _env.get("SECRET_KEY", "")
+if not SECRET_KEY and _env.get("CONCERTO_CODE_ONLY_COMMAND"):
+    # makemigrations, makemessages, compilemessages (manage.py sets this): nothing is signed or
+    # served, so a throwaway key will do and a developer's checkout needs no secret for them.
+    SECRET_KEY = secrets.token_urlsafe(50)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(

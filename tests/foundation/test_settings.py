@@ -33,6 +33,14 @@ def test_refuses_to_start_without_secret_key_when_debug_is_off():
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def test_code_only_commands_need_no_secret_key():
+    result = run_manage("makemigrations", "--check", "--dry-run", DEBUG="0")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    # The same environment still refuses to serve or migrate.
+    assert run_manage("migrate", "--plan", DEBUG="0").returncode != 0
+
+
 def test_starts_without_secret_key_in_debug_mode():
     result = run_manage("check", DEBUG="1")
     assert result.returncode == 0, result.stderr
