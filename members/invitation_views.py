@@ -107,19 +107,54 @@ def group_import_template(request: HttpRequest, slug: str) -> HttpResponse:
 @member_required
 @require_GET
 def group_invitations(request: HttpRequest, slug: str) -> HttpResponse:
-    """The group's invitations, by what became of them."""
+    """The group's invitations, by what became of them: one table a section."""
     group = _get_group(request, slug)
-    sections = {None: [], Problem.USED: [], Problem.EXPIRED: [], Problem.REVOKED: []}
+    by_problem = {None: [], Problem.USED: [], Problem.EXPIRED: [], Problem.REVOKED: []}
     for invitation in invitations.invitations_for_list(group):
-        sections[invitations.problem_of(invitation)].append(invitation)
-    context = {
-        "group": group,
-        "pending": sections[None],
-        "accepted": sections[Problem.USED],
-        "expired": sections[Problem.EXPIRED],
-        "revoked": sections[Problem.REVOKED],
-    }
-    return render(request, "members/invitation_list.html", context)
+        problem = invitations.problem_of(invitation)
+        invitation.shown_date = {
+            None: invitation.expires_at,
+            Problem.USED: invitation.accepted_at,
+            Problem.EXPIRED: invitation.expires_at,
+            Problem.REVOKED: invitation.revoked_at,
+        }[problem]
+        by_problem[problem].append(invitation)
+    sections = [
+        {
+            "key": "pending",
+            "heading": _("Waiting for an answer"),
+            "caption": _("Invitations not yet accepted, whose link still works"),
+            "date_label": _("Expires"),
+            "empty": _("No invitation is waiting for an answer."),
+            "invitations": by_problem[None],
+            "can_withdraw": True,
+        },
+        {
+            "key": "accepted",
+            "heading": _("Accepted"),
+            "caption": _("Invitations accepted: these people are members now"),
+            "date_label": _("Accepted"),
+            "empty": _("No invitation has been accepted yet."),
+            "invitations": by_problem[Problem.USED],
+        },
+        {
+            "key": "expired",
+            "heading": _("Expired"),
+            "caption": _("Invitations not accepted in time: invite these people again if needed"),
+            "date_label": _("Expired"),
+            "empty": _("No invitation has expired."),
+            "invitations": by_problem[Problem.EXPIRED],
+        },
+        {
+            "key": "revoked",
+            "heading": _("Withdrawn or replaced"),
+            "caption": _("Invitations withdrawn, or replaced by a newer invitation to the same address"),
+            "date_label": _("Withdrawn"),
+            "empty": _("No invitation has been withdrawn."),
+            "invitations": by_problem[Problem.REVOKED],
+        },
+    ]
+    return render(request, "members/invitation_list.html", {"group": group, "sections": sections})
 
 
 @member_required
