@@ -55,3 +55,45 @@ def test_chair_builds_an_agenda_with_the_keyboard_only(page):
     assert page.evaluate("document.activeElement.id") == f"item-{moved.pk}"
     assert page.get_by_role("status").inner_text().startswith("“Action plan” is now item 1.")
     assert errors == []  # no Content-Security-Policy violation, no script error
+
+
+def test_dutch_chair_circulates_and_a_french_member_accepts_from_the_email(page, browser, live_server):
+    from meetings.models import Invitation, RsvpAnswer
+    from meetings.services import sync_invitations
+    from members.outbox import Kind, OutboundMessage
+    from tests.meetings.factories import make_items
+
+    group = GroupFactory()
+    chair = make_member(group, Membership.Role.CHAIR, language="nl")
+    french = make_member(group, Membership.Role.MEMBER, language="fr")
+    meeting = make_meeting(group, chair)
+    make_items(meeting, 2)
+    sync_invitations(meeting=meeting)
+
+    sign_in(page, chair)
+    page.goto(f"/meetings/{meeting.pk}/circulate/")
+    assert page.locator("html").get_attribute("lang") == "nl"
+    # The preview shows the email in each language that will be sent, then one button sends.
+    assert page.locator("[lang=fr]").count() >= 1 and page.locator("[lang=nl]").count() >= 1
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.get_by_role("status").count() == 1
+
+    row = OutboundMessage.objects.get(kind=Kind.MEETING_INVITATION, to_email=french.user.email)
+    assert row.language == "fr"
+    accept = re.search(r"https?://\S+/meetings/answer/\S+\?a=accepted", row.body_text).group(0)
+    path = "/" + accept.split("://", 1)[1].split("/", 1)[1]
+
+    # The French member, not signed in, follows the Accept link from the email.
+    context = browser.new_context(base_url=live_server.url, locale="fr-BE")
+    member_page = context.new_page()
+    member_page.goto(path)
+    assert member_page.locator("html").get_attribute("lang") == "fr"
+    assert not RsvpAnswer.objects.exists()  # opening the link changes nothing
+    assert member_page.locator("input[value=accepted]").is_checked()
+    with member_page.expect_navigation():
+        member_page.locator("main form button[type=submit]").click()
+    invitation = Invitation.objects.get(meeting=meeting, member=french)
+    assert invitation.rsvp == Invitation.Rsvp.ACCEPTED
+    assert invitation.answers.get().channel == RsvpAnswer.Channel.EMAIL_LINK
+    context.close()
