@@ -16,9 +16,10 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError
 
 from meetings import inbound
+from members.db import refresh_connections
 
 logger = logging.getLogger(__name__)
 
@@ -123,4 +124,4 @@ class Command(BaseCommand):
             except KeyboardInterrupt:
                 return
             # A long-running process: drop connections the database closed or that are too old.
-            close_old_connections()
+            refresh_connections()

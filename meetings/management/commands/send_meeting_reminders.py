@@ -3,9 +3,9 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
 
 from meetings import circulation
+from members.db import refresh_connections
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         if interval < 1:
             raise CommandError("--interval must be at least 1 second.")
         while True:
-            close_old_connections()
+            refresh_connections()
             count = circulation.send_due_reminders()
             self.stdout.write(f"Queued {count} meeting reminder(s).")
             if not loop:

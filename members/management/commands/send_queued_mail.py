@@ -3,8 +3,8 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
 
+from members.db import refresh_connections
 from members.tasks import flush_outbox
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 if loop is None:
                     return
                 # A long-running process must not keep a connection the database has dropped.
-                close_old_connections()
+                refresh_connections()
                 time.sleep(loop)
         except KeyboardInterrupt:
             self.stdout.write("Stopped.")
