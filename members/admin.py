@@ -104,6 +104,14 @@ class GroupAdmin(admin.ModelAdmin):
     inlines = [GroupLinkInline]
 
 
+@admin.register(GroupLink)
+class GroupLinkAdmin(admin.ModelAdmin):
+    list_display = ["title", "group", "url", "document", "position"]
+    list_filter = ["group"]
+    list_select_related = ["group"]
+    search_fields = ["title_nl", "title_fr", "title_de", "title_en", "url"]
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["member", "group", "role", "substitute_for", "start", "end"]
