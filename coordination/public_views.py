@@ -1,10 +1,11 @@
 """Pages anyone can read, without signing in."""
 
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from meetings.models import Meeting
+from members import documents
 from members.models import Group, GroupLink, Membership
 
 PUBLIC_ROLES = [Membership.Role.CHAIR, Membership.Role.VICE_CHAIR, Membership.Role.SECRETARIAT]
@@ -40,3 +41,26 @@ def group_public(request: HttpRequest, slug: str) -> HttpResponse:
         "contact_domain_parts": domain.split(".") if domain else [],
     }
     return render(request, "coordination/group_public.html", context)
+
+
+def group_document(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    """A public document of a published group page, as a download with a safe name."""
+    link = get_object_or_404(
+        GroupLink.objects.select_related("group"), pk=pk, group__slug=slug, group__is_public=True
+    )
+    if not link.document:
+        raise Http404
+    name = link.document.name.rsplit("/", 1)[-1]
+    kind = documents.KINDS.get(name.rsplit(".", 1)[-1].lower())
+    try:
+        handle = link.document.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=documents.safe_filename(name, kind),
+        content_type=kind.content_type if kind else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -9,7 +9,18 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("language/", member_views.set_language, name="set-language"),
     path("my-data.json", views.my_data, name="my-data"),
-    path("groups/<slug:slug>/", include(([path("", public_views.group_public, name="group")], "public"))),
+    path(
+        "groups/<slug:slug>/",
+        include(
+            (
+                [
+                    path("", public_views.group_public, name="group"),
+                    path("documents/<int:pk>/", public_views.group_document, name="group-document"),
+                ],
+                "public",
+            )
+        ),
+    ),
     path("accounts/", include("allauth.urls")),
     path("members/", include("members.urls")),
     path("meetings/", include("meetings.urls")),

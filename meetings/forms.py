@@ -6,9 +6,9 @@ from django.db.models import Q
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
-from meetings import documents
 from meetings.models import AgendaItem, Document, Meeting
 from meetings.services import MAX_AGENDA_ITEM_MINUTES, MAX_SERIES_OCCURRENCES, ORDINALS, Pattern
+from members import documents
 from members.models import Administration, Member, Membership
 
 LANGUAGE_NAMES = {

@@ -24,8 +24,8 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from meetings import documents
 from meetings.models import AgendaItem, Document, DocumentFile, Invitation, Meeting, MeetingSeries
+from members import documents
 from members.models import Administration, Group, Member, Membership, User
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]

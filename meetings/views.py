@@ -23,7 +23,6 @@ from django_tables2 import RequestConfig
 
 from meetings import services
 from meetings.access import get_group_to_schedule_in, get_meeting_for, may_download, may_manage
-from meetings.documents import arrange_files, kind_of, safe_filename
 from meetings.forms import (
     AgendaItemForm,
     CancelForm,
@@ -38,6 +37,7 @@ from meetings.models import AgendaItem, DocumentFile, Invitation, Meeting
 from meetings.rsvp import answer_context
 from meetings.tables import MeetingTable
 from members.access import Action, groups_where, member_required
+from members.documents import arrange_files, kind_of, safe_filename
 from members.models import Member
 
 PER_PAGE = 50

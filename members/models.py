@@ -318,10 +318,6 @@ class GroupLink(models.Model):
 
         return localized(self, "title")
 
-    @property
-    def href(self) -> str:
-        return self.document.url if self.document else self.url
-
 
 class MembershipQuerySet(models.QuerySet):
     def current(self, on=None) -> "MembershipQuerySet":

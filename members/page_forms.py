@@ -105,16 +105,23 @@ class PublicPageForm(forms.ModelForm):
 
 
 class GroupLinkForm(forms.ModelForm):
+    document = forms.FileField(
+        label=_("or a document"),
+        required=False,
+        help_text=_("PDF, office document, CSV or text file. It is published on the public page."),
+    )
+
     class Meta:
         model = GroupLink
         fields = ["title_nl", "title_fr", "title_de", "title_en", "url"]
+        labels = {"url": _("Address of the link")}
 
     def clean(self):
         cleaned = super().clean()
         if not any(cleaned.get(f"title_{code}") for code, _name in settings.LANGUAGES):
             raise forms.ValidationError(_("Give the link a title in at least one language."))
-        if not cleaned.get("url"):
-            raise forms.ValidationError(_("Enter the address the link points to."))
+        if bool(cleaned.get("url")) == bool(cleaned.get("document")):
+            raise forms.ValidationError(_("Give either an address or a document, not both."))
         return cleaned
 
 

@@ -379,11 +379,23 @@ def update_public_page(*, group: Group, changes: dict) -> Group:
 
 
 @transaction.atomic
-def add_group_link(*, group: Group, title: dict[str, str], url: str) -> GroupLink:
+def add_group_link(*, group: Group, title: dict[str, str], url: str = "", upload=None) -> GroupLink:
+    """A useful link, or a public document (checked like every upload), on the group's public page."""
+    from members import documents
 
-    last = group.links.order_by("-position").values_list("position", flat=True).first() or 0
+    if bool(url) == bool(upload):
+        raise ValidationError(_("Give either an address or a document, not both."))
     fields = {f"title_{code}": title.get(code, "") for code, _n in settings.LANGUAGES}
-    return GroupLink.objects.create(group=group, url=url, position=last + 1, **fields)
+    if not any(fields.values()):
+        raise ValidationError(_("Give the link a title in at least one language."))
+    last = group.links.order_by("-position").values_list("position", flat=True).first() or 0
+    link = GroupLink(group=group, url=url, position=last + 1, **fields)
+    if upload is not None:
+        kind = documents.validate_upload(upload)
+        upload.name = documents.safe_filename(upload.name or "", kind)
+        link.document = upload
+    link.save()
+    return link
 
 
 def remove_group_link(*, link) -> None:

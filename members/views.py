@@ -143,12 +143,17 @@ def public_page_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def public_link_add(request: HttpRequest, slug: str) -> HttpResponse:
     group = _get_group(request, slug, Action.EDIT_PUBLIC_PAGE)
-    link_form = GroupLinkForm(data=request.POST, prefix="link")
+    link_form = GroupLinkForm(data=request.POST, files=request.FILES, prefix="link")
     if link_form.is_valid():
-        title = {code: link_form.cleaned_data[f"title_{code}"] for code, _n in settings.LANGUAGES}
-        services.add_group_link(group=group, title=title, url=link_form.cleaned_data["url"])
-        messages.success(request, _("The link was added."))
-        return redirect("members:public-page-edit", slug=slug)
+        data = link_form.cleaned_data
+        title = {code: data[f"title_{code}"] for code, _n in settings.LANGUAGES}
+        try:
+            services.add_group_link(group=group, title=title, url=data["url"], upload=data["document"])
+        except ValidationError as error:
+            link_form.add_error("document" if data["document"] else None, error)
+        else:
+            messages.success(request, _("The link was added."))
+            return redirect("members:public-page-edit", slug=slug)
     form = PublicPageForm(instance=group)
     context = {"group": group, "form": form, "link_form": link_form, "links": group.links.all()}
     return render(request, "members/public_page_edit.html", context, status=400)

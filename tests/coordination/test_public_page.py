@@ -114,3 +114,75 @@ def test_public_page_queries_do_not_grow(client, public_group, count, django_ass
         make_member(public_group, Membership.Role.SECRETARIAT)
     with django_assert_max_num_queries(5):
         assert client.get(reverse("public:group", args=[public_group.slug])).status_code == 200
+
+
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_chair_publishes_a_document_that_anyone_can_download(client, public_group, chair):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(chair.user)
+    upload = SimpleUploadedFile('Plan "2027"/final.pdf', PDF, content_type="application/pdf")
+    response = client.post(
+        reverse("members:public-link-add", args=[public_group.slug]),
+        {"link-title_fr": "Plan d'action", "link-document": upload},
+    )
+    assert response.status_code == 302
+    link = public_group.links.get()
+    client.logout()
+
+    page = client.get(reverse("public:group", args=[public_group.slug]), HTTP_ACCEPT_LANGUAGE="fr")
+    url = reverse("public:group-document", args=[public_group.slug, link.pk])
+    assert url in page.text and "Plan d&#x27;action" in page.text
+    download = client.get(url)
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert "/" not in download["Content-Disposition"].split("filename=")[1]
+    assert download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content) == PDF
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("tool.pdf", b"MZ\x90\x00 a program"), ("empty.pdf", b""), ("notes.exe", b"MZ\x90\x00")],
+)
+def test_a_dangerous_or_empty_public_document_is_refused(client, public_group, chair, name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(chair.user)
+    response = client.post(
+        reverse("members:public-link-add", args=[public_group.slug]),
+        {"link-title_en": "Tool", "link-document": SimpleUploadedFile(name, content)},
+    )
+    assert response.status_code == 400
+    assert "errorlist" in response.text
+    assert not public_group.links.exists()
+
+
+def test_link_and_document_together_are_refused(client, public_group, chair):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(chair.user)
+    response = client.post(
+        reverse("members:public-link-add", args=[public_group.slug]),
+        {
+            "link-title_en": "Both",
+            "link-url": "https://example.org/",
+            "link-document": SimpleUploadedFile("a.pdf", PDF),
+        },
+    )
+    assert response.status_code == 400 and not public_group.links.exists()
+
+
+def test_documents_of_an_unpublished_page_are_not_served(client, public_group, chair):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from members import services
+
+    link = services.add_group_link(
+        group=public_group, title={"en": "Plan"}, upload=SimpleUploadedFile("p.pdf", PDF)
+    )
+    public_group.is_public = False
+    public_group.save()
+    assert client.get(reverse("public:group-document", args=[public_group.slug, link.pk])).status_code == 404

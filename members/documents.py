@@ -1,4 +1,5 @@
-"""Meeting documents: what may be uploaded, told from the content, and how files are offered.
+"""Uploaded documents (meeting papers, a group's public documents): what may be uploaded, told
+from the content, and how files are offered.
 
 The type is detected from the bytes (PDF signature, the zip container's own description of
 an office document, UTF-8 text without NUL bytes) and must agree with the file name's
