@@ -14,7 +14,10 @@ BRUSSELS = timezone.get_default_timezone()
 
 
 def _at(days_from_today: int, hour: int, minute: int = 0) -> datetime:
+    """That many days from today, moved on to the next Tuesday to Thursday: a working day."""
     day = timezone.localdate() + timedelta(days=days_from_today)
+    while day.weekday() not in (1, 2, 3) or (day.month, day.day) in {(12, 25), (12, 26), (1, 1)}:
+        day += timedelta(days=1)
     return datetime.combine(day, time(hour, minute), tzinfo=BRUSSELS)
 
 
