@@ -84,9 +84,10 @@ def administration_list(request: HttpRequest) -> HttpResponse:
     return render(request, "members/administration_list.html", context)
 
 
-def representation_history(administration: Administration) -> QuerySet[Membership]:
-    """Every membership, current or ended, of the administration's members: what RepresentationTable reads."""
-    return Membership.objects.filter(member__administration=administration).select_related(
+def representation_history(administration: Administration, groups: QuerySet) -> QuerySet[Membership]:
+    """Every membership, current or ended, of the administration's members in `groups` (those the
+    reader may know of): what RepresentationTable reads."""
+    return Membership.objects.filter(member__administration=administration, group__in=groups).select_related(
         "member__user", "group", "substitute_for__user"
     )
 
@@ -97,11 +98,8 @@ def administration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     administration = get_object_or_404(Administration.objects.select_related("parent"), pk=pk)
     children = list(administration.children.with_member_counts().order_by("acronym"))
 
-    members = (
-        Member.objects.visible_in_directory()
-        .filter(administration=administration)
-        .with_directory_data(groups_known_to(request.member))
-    )
+    groups = groups_known_to(request.member)
+    members = Member.objects.visible_in_directory().filter(administration=administration).with_directory_data(groups)
     members_table = MemberTable(
         members, prefix="members-", exclude=("administration", "administration_name", "level")
     )
@@ -109,7 +107,7 @@ def administration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     members_table.pagination_label = _("Pages of current members")
     _sort_and_paginate(request, members_table)
 
-    history_table = RepresentationTable(representation_history(administration), prefix="history-")
+    history_table = RepresentationTable(representation_history(administration, groups), prefix="history-")
     history_table.pagination_label = _("Pages of the representation history")
     _sort_and_paginate(request, history_table)
 

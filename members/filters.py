@@ -58,6 +58,7 @@ class MemberFilter(django_filters.FilterSet):
 
     def __init__(self, *args, groups=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.known_groups = groups
         if groups is not None:
             # Only groups the reader may know of: a group's existence is not everyone's business.
             self.filters["group"].queryset = groups
@@ -88,6 +89,9 @@ class MemberFilter(django_filters.FilterSet):
         if group or role:
             # Exists(), not a join: a member with several memberships stays one row.
             memberships = Membership.objects.current().filter(member=OuterRef("pk"))
+            if self.known_groups is not None:
+                # A role held in a group the reader may not know of must not show through the filter.
+                memberships = memberships.filter(group__in=self.known_groups)
             if group:
                 memberships = memberships.filter(group=group)
             if role:

@@ -136,6 +136,8 @@ def test_administration_page_lists_its_sub_administrations(client, signed_in, fp
 def test_representation_history_shows_current_and_ended_memberships_newest_first(
     client, signed_in, group, other_group, fps
 ):
+    other_group.is_public = True  # a group the reader may know of: its page is published
+    other_group.save()
     today = timezone.localdate()
     amelie = make_member(administration=fps)
     old = MembershipFactory(

@@ -479,3 +479,18 @@ def test_groups_the_reader_may_not_know_of_stay_hidden(client, viewer, people):
     assert "Secret task force" not in page.text
     response = client.get(reverse("members:directory"), {"group": secret.pk})
     assert "errorlist" in response.text  # not a valid choice for this reader
+
+
+def test_role_filter_ignores_roles_in_groups_the_reader_may_not_know_of(client, viewer, people):
+    secret = GroupFactory(name_en="Hidden sanctions task force")
+    insider = make_member(secret, Membership.Role.OBSERVER)
+    response = client.get(reverse("members:directory"), {"role": Membership.Role.OBSERVER})
+    assert insider.user.name not in response.text
+
+
+def test_administration_history_hides_groups_the_reader_may_not_know_of(client, viewer, people):
+    secret = GroupFactory(name_en="Hidden sanctions task force")
+    insider = make_member(secret, Membership.Role.CHAIR)
+    page = client.get(reverse("members:administration-detail", args=[insider.administration_id]))
+    assert page.status_code == 200
+    assert "Hidden sanctions task force" not in page.text
