@@ -9,10 +9,12 @@ from django.tasks import task
 from django.utils import timezone
 
 from members.emails import build_email
-from members.outbox import OutboundMessage
+from members.outbox import Kind, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
+# Stored in place of an account email's body once it no longer needs sending.
+REDACTED = "[removed after sending: it held a sign-in code or a password-reset link]"
 MAX_ATTEMPTS = 6
 Status = OutboundMessage.Status
 
@@ -101,8 +103,17 @@ def deliver_message(message_id: int) -> str:
         sent_at=now,
         next_attempt_at=None,
         provider_message_id=provider_id[:255],
+        **_redacted(message),
     )
     return Status.SENT
+
+
+def _redacted(message: OutboundMessage) -> dict:
+    """Account emails carry sign-in codes and password-reset links: once sent or failed for good,
+    their bodies are not kept, so nobody who can read the outbox (staff, a backup) can use them."""
+    if message.kind != Kind.ACCOUNT:
+        return {}
+    return {"body_text": REDACTED, "body_html": "", "alternatives": [], "attachments": []}
 
 
 def _record_failure(message: OutboundMessage, error: Exception) -> str:
@@ -118,6 +129,7 @@ def _record_failure(message: OutboundMessage, error: Exception) -> str:
         next_attempt_at=next_attempt_at,
         last_error=f"{type(error).__name__}: {error}"[:2000],
         status_changed_at=now,
+        **(_redacted(message) if status == Status.FAILED else {}),
     )
     if updated and status == Status.QUEUED:
         schedule_delivery(message.pk, next_attempt_at)

@@ -358,3 +358,21 @@ def test_send_queued_mail_command_loops_until_stopped(mailoutbox, monkeypatch):
 def test_send_queued_mail_command_refuses_a_loop_of_zero_seconds():
     with pytest.raises(CommandError, match="greater than 0"):
         call_command("send_queued_mail", loop=0)
+
+
+@pytest.mark.django_db
+def test_account_emails_do_not_keep_their_codes_once_sent(
+    client, django_capture_on_commit_callbacks, mailoutbox
+):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": user.email})
+    assert "/accounts/password/reset/key/" in mailoutbox[0].body  # the person got their link
+    row = OutboundMessage.objects.get(kind=Kind.ACCOUNT)
+    assert row.status == OutboundMessage.Status.SENT
+    assert "/accounts/password/reset/key/" not in row.body_text + row.body_html
+    assert row.subject  # what was sent stays visible to staff, not how to use it
