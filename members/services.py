@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -24,6 +25,7 @@ from members.models import (
     new_feed_token,
 )
 from members.outbox import MANDATORY_KINDS, OutboundMessage
+from members.signals import member_anonymised
 
 Status = OutboundMessage.Status
 OUTBOX_STALE_AFTER = timedelta(minutes=15)
@@ -286,6 +288,7 @@ def anonymise_member(*, member: Member) -> Member:
     if member.anonymised_at is not None:
         raise ValidationError(_("This member is already anonymised."))
     user = member.user
+    old_email = user.email
     placeholder = f"anonymised-{member.pk}@invalid.invalid"
     user.email = placeholder
     user.name = _("Former member %(number)s") % {"number": member.pk}
@@ -301,7 +304,11 @@ def anonymise_member(*, member: Member) -> Member:
     OutboundMessage.objects.filter(member=member).update(
         to_email=placeholder, subject="", body_text="", body_html="", attachments=[], alternatives=[]
     )
-    JoinInvitation.objects.filter(accepted_by=member).update(email=placeholder, name="")
+    # Invitations to join sent to that address, accepted or not, name the person too.
+    JoinInvitation.objects.filter(Q(accepted_by=member) | Q(email__iexact=old_email)).update(
+        email=placeholder, name=""
+    )
+    member_anonymised.send(sender=Member, member=member, old_email=old_email)
     return member
 
 

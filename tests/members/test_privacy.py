@@ -73,3 +73,41 @@ def test_staff_anonymises_from_the_admin(client, focal_point):
 def test_directory_data_is_for_members_only(client):
     response = client.get(reverse("members:group-list"))
     assert response.status_code == 302
+
+
+def test_anonymising_also_erases_what_meetings_and_invitations_keep(group, focal_point, chair):
+    from django.utils import timezone
+
+    from meetings.models import CalendarReply, Invitation, RsvpAnswer
+    from members.models import JoinInvitation
+    from tests.meetings.factories import make_meeting
+
+    meeting = make_meeting(group, chair)
+    invitation = Invitation.objects.create(
+        meeting=meeting, member=focal_point, rsvp_comment="Hospital on Monday"
+    )
+    RsvpAnswer.objects.create(
+        invitation=invitation, answer="declined", comment="Hospital on Monday", channel="web"
+    )
+    old_email = focal_point.user.email
+    other = make_meeting(group, chair, title_en="Another")
+    guest = Invitation.objects.create(
+        meeting=other, email=old_email.upper(), name="As a guest", rsvp_comment="x"
+    )
+    CalendarReply.objects.create(sender=old_email, attendee=old_email, outcome="refused", invitation=None)
+    JoinInvitation.objects.create(
+        email=old_email, name="Old name", group=group, token_hash="h" * 64, expires_at=timezone.now()
+    )
+
+    services.deactivate_member(member=focal_point)
+    services.anonymise_member(member=focal_point)
+
+    invitation.refresh_from_db()
+    guest.refresh_from_db()
+    assert invitation.rsvp_comment == ""
+    assert RsvpAnswer.objects.get(invitation=invitation).comment == ""
+    assert RsvpAnswer.objects.filter(invitation=invitation).count() == 1  # the history itself stays
+    assert old_email not in (guest.email.lower(), guest.name)
+    reply = CalendarReply.objects.get()
+    assert old_email not in (reply.sender, reply.attendee)
+    assert not JoinInvitation.objects.filter(email__iexact=old_email).exists()
