@@ -94,6 +94,34 @@ def test_member_downloads_their_own_data(client, group, focal_point):
     assert data["account"]["email"] == focal_point.user.email
     assert data["memberships"][0]["group"] == group.name
     assert data["emails_sent_to_you"][0]["subject"] == "Hello"
+    for part in (
+        "meeting_invitations",
+        "answer_history",
+        "attendance",
+        "calendar_replies",
+        "invitations_to_join",
+    ):
+        assert part in data
+
+
+def test_data_download_includes_answers_and_their_comments(client, group, chair, focal_point):
+    from meetings.models import Invitation, RsvpAnswer
+    from meetings.rsvp import record_rsvp
+    from tests.meetings.factories import make_meeting
+
+    meeting = make_meeting(group, chair)
+    invitation = Invitation.objects.create(meeting=meeting, member=focal_point)
+    record_rsvp(
+        invitation=invitation,
+        answer="declined",
+        by=focal_point,
+        channel=RsvpAnswer.Channel.WEB,
+        comment="On leave",
+    )
+    client.force_login(focal_point.user)
+    data = json.loads(client.get(reverse("my-data")).content)
+    assert data["meeting_invitations"][0]["comment"] == "On leave"
+    assert [a["answer"] for a in data["answer_history"]] == ["declined"]
 
 
 def test_data_download_needs_sign_in(client):
