@@ -29,7 +29,9 @@ def group_public(request: HttpRequest, slug: str) -> HttpResponse:
     meetings = []
     if group.show_next_meetings:
         meetings = list(
-            Meeting.objects.filter(group=group, is_public=True).upcoming().order_by("starts_at")[:5]
+            Meeting.objects.filter(group=group, is_public=True, status=Meeting.Status.SCHEDULED)
+            .upcoming()
+            .order_by("starts_at")[:5]
         )
     user_part, _at, domain = group.contact_email.partition("@")
     context = {

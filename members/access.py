@@ -80,6 +80,17 @@ def groups_where(member: Member, action: Action) -> QuerySet[Group]:
     return Group.objects.filter(pk__in=ids)
 
 
+LEADERS = frozenset({Role.CHAIR, Role.VICE_CHAIR})
+
+
+def may_change_membership(actor: Member, membership: Membership, new_role: str | None = None) -> bool:
+    """Managers change roles; only a chair appoints or removes a chair or vice-chair."""
+    if not can(actor, Action.MANAGE_MEMBERS, membership.group_id):
+        return False
+    touches_leaders = membership.role in LEADERS or new_role in LEADERS
+    return not touches_leaders or role_in(actor, membership.group_id) == Role.CHAIR
+
+
 def groups_known_to(member: Member) -> QuerySet[Group]:
     """Groups whose names the member may see: their own, and those with a published page."""
     return Group.objects.filter(Q(pk__in=list(current_roles(member))) | Q(is_public=True))

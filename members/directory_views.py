@@ -99,7 +99,11 @@ def administration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     children = list(administration.children.with_member_counts().order_by("acronym"))
 
     groups = groups_known_to(request.member)
-    members = Member.objects.visible_in_directory().filter(administration=administration).with_directory_data(groups)
+    members = (
+        Member.objects.visible_in_directory()
+        .filter(administration=administration)
+        .with_directory_data(groups)
+    )
     members_table = MemberTable(
         members, prefix="members-", exclude=("administration", "administration_name", "level")
     )

@@ -38,8 +38,17 @@ SUPPRESSED_NO_ADDRESS = gettext_noop("No email address.")
 SUPPRESSED_DEACTIVATED = gettext_noop("The member was deactivated.")
 SUPPRESSED_MUTED = gettext_noop("The member turned this kind of email off.")
 FAILED_INVALID_ADDRESS = gettext_noop("The email address is not valid.")
+REQUEUED_INTERRUPTED = gettext_noop("Queued again after an interrupted attempt.")
+FAILED_INTERRUPTED = gettext_noop("Every attempt was interrupted; no further attempt will be made.")
 OUTBOX_REASONS = frozenset(
-    {SUPPRESSED_NO_ADDRESS, SUPPRESSED_DEACTIVATED, SUPPRESSED_MUTED, FAILED_INVALID_ADDRESS}
+    {
+        SUPPRESSED_NO_ADDRESS,
+        SUPPRESSED_DEACTIVATED,
+        SUPPRESSED_MUTED,
+        FAILED_INVALID_ADDRESS,
+        REQUEUED_INTERRUPTED,
+        FAILED_INTERRUPTED,
+    }
 )
 
 
@@ -116,13 +125,13 @@ def requeue_stale_messages(older_than: timedelta = OUTBOX_STALE_AFTER) -> int:
     stale.filter(attempts__gte=MAX_ATTEMPTS).update(
         status=Status.FAILED,
         next_attempt_at=None,
-        last_error="interrupted on every attempt; gave up",
+        last_error=FAILED_INTERRUPTED,
         status_changed_at=now,
     )
     return stale.update(
         status=Status.QUEUED,
         next_attempt_at=None,
-        last_error="requeued after an interrupted attempt",
+        last_error=REQUEUED_INTERRUPTED,
         status_changed_at=now,
     )
 
@@ -242,10 +251,31 @@ def add_membership(
         )
 
 
+MANAGING_ROLES = frozenset({Membership.Role.CHAIR, Membership.Role.VICE_CHAIR, Membership.Role.SECRETARIAT})
+
+
+def _keep_a_manager(membership: Membership, new_role: str | None) -> None:
+    """Refuse to leave a group without anyone to manage it (chair, vice-chair or secretariat)."""
+    if membership.role not in MANAGING_ROLES or new_role in MANAGING_ROLES:
+        return
+    others = (
+        Membership.objects.current()
+        .select_for_update()
+        .filter(group_id=membership.group_id, role__in=MANAGING_ROLES, member__deactivated_at__isnull=True)
+        .exclude(pk=membership.pk)
+    )
+    if not others.exists():
+        raise ValidationError(
+            _("This is the group's last chair, vice-chair or secretariat: appoint another one first.")
+        )
+
+
+@transaction.atomic
 def change_role(*, membership: Membership, role: str, substitute_for: Member | None = None) -> Membership:
     """End the current membership and start a new one with the new role: history is kept."""
     if membership.end is not None:
         raise ValidationError(_("This membership has already ended."))
+    _keep_a_manager(membership, role)
     return add_membership(
         member=membership.member, group=membership.group, role=role, substitute_for=substitute_for
     )
@@ -255,6 +285,7 @@ def change_role(*, membership: Membership, role: str, substitute_for: Member | N
 def end_membership(*, membership: Membership, on=None) -> Membership:
     if membership.end is not None:
         raise ValidationError(_("This membership has already ended."))
+    _keep_a_manager(membership, None)
     membership.end = max(on or timezone.localdate(), membership.start)
     membership.save(update_fields=["end"])
     return membership

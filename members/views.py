@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from members import services
-from members.access import Action, can, current_roles, member_required, require
+from members.access import Action, can, current_roles, may_change_membership, member_required, require
 from members.models import Group, GroupLink, Membership
 from members.page_forms import ChangeRoleForm, GroupLinkForm, ProfileForm, PublicPageForm
 
@@ -58,6 +58,9 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("member__user", "member__administration", "substitute_for__user")
         .order_by("member__administration__acronym", "member__user__name")
     )
+    memberships = list(memberships)
+    for membership in memberships:
+        membership.editable = may_change_membership(request.member, membership)
     context = {
         "group": group,
         "memberships": memberships,
@@ -94,6 +97,10 @@ def membership_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         group=membership.group,
         initial={"role": membership.role, "substitute_for": membership.substitute_for_id},
     )
+    if not may_change_membership(request.member, membership):
+        raise PermissionDenied
+    if form.is_valid() and not may_change_membership(request.member, membership, form.cleaned_data["role"]):
+        form.add_error("role", _("Only the chair appoints a chair or vice-chair."))
     if form.is_valid():
         try:
             services.change_role(
@@ -114,14 +121,21 @@ def membership_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @member_required
 def membership_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = _get_membership(request, slug, pk)
+    if not may_change_membership(request.member, membership):
+        raise PermissionDenied
+    error = None
     if request.method == "POST":
-        services.end_membership(membership=membership)
-        messages.success(
-            request,
-            _("%(name)s is no longer a member of this group.") % {"name": membership.member.user.name},
-        )
-        return redirect("members:group-detail", slug=slug)
-    return render(request, "members/membership_end.html", {"membership": membership})
+        try:
+            services.end_membership(membership=membership)
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is no longer a member of this group.") % {"name": membership.member.user.name},
+            )
+            return redirect("members:group-detail", slug=slug)
+    return render(request, "members/membership_end.html", {"membership": membership, "error": error})
 
 
 @member_required

@@ -8,14 +8,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_platform_loads_a_realistic_network_and_twice_changes_nothing(client):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", "--force", stdout=open("/dev/null", "w"))  # noqa: SIM115
     counts = (
         Administration.objects.count(),
         Member.objects.count(),
         Membership.objects.count(),
         Group.objects.count(),
     )
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", "--force", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert counts == (
         Administration.objects.count(),
         Member.objects.count(),
@@ -32,3 +32,11 @@ def test_demo_platform_loads_a_realistic_network_and_twice_changes_nothing(clien
     assert len(set(Member.objects.values_list("user__language", flat=True))) == 4
     # The printed accounts work.
     assert client.login(email="chair@example.org", password="concerto-demo-2026")
+
+
+def test_demo_platform_refuses_to_load_outside_development():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="DEBUG=1"):
+        call_command("seed_demo")
+    assert not Member.objects.exists()

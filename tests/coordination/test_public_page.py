@@ -59,12 +59,21 @@ def test_next_public_meetings_are_shown_only_when_chosen(client, public_group, c
         is_public=False,
         status=Meeting.Status.SCHEDULED,
     )
+    Meeting.objects.create(
+        group=public_group,
+        title_en="Unannounced draft",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        is_public=True,
+        status=Meeting.Status.DRAFT,
+    )
     url = reverse("public:group", args=[public_group.slug])
     assert "Plenary of spring" not in client.get(url).text
     public_group.show_next_meetings = True
     public_group.save()
     text = client.get(url).text
     assert "Plenary of spring" in text and "Closed session" not in text
+    assert "Unannounced draft" not in text
 
 
 def test_chair_edits_the_public_page(client, group, chair):

@@ -32,7 +32,7 @@ def test_role_allows_exactly_its_actions(group, other_group, role, action):
 def test_ended_membership_gives_no_rights(group):
     from members import services
 
-    member = make_member(group, Role.CHAIR)
+    member = make_member(group, Role.MEMBER)
     services.end_membership(membership=member.memberships.get())
     member = type(member).objects.get(pk=member.pk)
     assert not can(member, Action.VIEW, group)
@@ -120,3 +120,45 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, group):
 def test_signed_in_user_without_member_record_gets_403(client, group, user):
     client.force_login(user)
     assert client.get(reverse("members:group-list")).status_code == 403
+
+
+def test_secretariat_cannot_remove_or_demote_the_chair(client, group, chair, secretariat):
+    membership = chair.memberships.get()
+    client.force_login(secretariat.user)
+    assert client.post(reverse("members:membership-end", args=[group.slug, membership.pk])).status_code == 403
+    change = client.post(
+        reverse("members:membership-change", args=[group.slug, membership.pk]), {"role": Role.MEMBER}
+    )
+    assert change.status_code == 403
+    assert Membership.objects.current().get(member=chair, group=group).role == Role.CHAIR
+
+
+def test_only_the_chair_appoints_a_vice_chair(client, group, chair, secretariat):
+    target = make_member(group, Role.MEMBER)
+    url = reverse("members:membership-change", args=[group.slug, target.memberships.get().pk])
+    client.force_login(secretariat.user)
+    refused = client.post(url, {"role": Role.VICE_CHAIR})
+    assert refused.status_code == 200 and "errorlist" in refused.text
+    assert Membership.objects.current().get(member=target, group=group).role == Role.MEMBER
+    client.force_login(chair.user)
+    assert client.post(url, {"role": Role.VICE_CHAIR}).status_code == 302
+    assert Membership.objects.current().get(member=target, group=group).role == Role.VICE_CHAIR
+
+
+def test_the_last_manager_cannot_leave_the_group_without_one(client, group, chair):
+    from django.utils import translation
+
+    membership = chair.memberships.get()
+    client.force_login(chair.user)
+    response = client.post(reverse("members:membership-end", args=[group.slug, membership.pk]))
+    assert response.status_code == 200
+    with translation.override(chair.language):
+        expected = translation.gettext(
+            "This is the group's last chair, vice-chair or secretariat: appoint another one first."
+        )
+    assert expected.replace("'", "&#x27;") in response.text
+    membership.refresh_from_db()
+    assert membership.end is None
+    # With a secretariat in place, the chair may step down.
+    make_member(group, Role.SECRETARIAT)
+    assert client.post(reverse("members:membership-end", args=[group.slug, membership.pk])).status_code == 302

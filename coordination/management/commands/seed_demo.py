@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from meetings.demo import load_demo_meetings
 from members.demo import DEMO_PASSWORD, load_demo_platform
@@ -8,7 +9,19 @@ from members.models import Administration, Member
 class Command(BaseCommand):
     help = "Load the demo platform (safe to run again: nothing is duplicated) and list its accounts."
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load it although DEBUG is off. The demo staff accounts have a published password.",
+        )
+
+    def handle(self, *args, force: bool = False, **options) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "The demo platform creates staff accounts whose password is published in README.md: "
+                "it is for local use (DEBUG=1). Use --force to load it anyway."
+            )
         accounts = load_demo_platform()
         meetings = load_demo_meetings()
         self.stdout.write(
