@@ -5,6 +5,12 @@ Thunderbird update one event in place: the UID never changes (Meeting.uid), SEQU
 meeting's revision, METHOD:REQUEST invites or updates, METHOD:CANCEL takes the event away.
 Times are written in Europe/Brussels with its VTIMEZONE, so clients show them in their own zone.
 
+ORGANIZER: invitations, updates and cancellations (REQUEST, CANCEL) name the invitation's own
+secret address (meetings.itip.organizer_address), where the invitee's calendar sends its REPLY
+and where Concerto checks it came from that invitee's file. Downloads (PUBLISH) and feeds (no
+METHOD) expect no reply and name the plain settings.CALENDAR_ORGANIZER_EMAIL: they must never
+carry an invitation's secret address.
+
 Every function returns the file as bytes and reads only what its caller loaded: pass
 meetings from `with_calendar_data()` or `Meeting.objects.with_agenda_data()` (both add
 `meeting.agenda`), or the agenda items are left out.
@@ -21,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
 
+from meetings import itip
 from meetings.models import AgendaItem, Invitation, Meeting
 from members.i18n import localized
 from members.models import Group, Member
@@ -141,10 +148,12 @@ def _description(meeting: Meeting, language: str, *, with_page: bool = True) -> 
     return "\n\n".join(parts)
 
 
-def _organizer(meeting: Meeting, language: str) -> vCalAddress:
-    # Concerto's own address, so that calendar answers (iMIP REPLY) come back to Concerto;
-    # the name shown is the organiser's.
-    organizer = vCalAddress(f"mailto:{settings.CALENDAR_ORGANIZER_EMAIL}")
+def _organizer(meeting: Meeting, language: str, *, reply_to: Invitation | None) -> vCalAddress:
+    # Concerto's own address, so that calendar answers (iMIP REPLY) come back to Concerto: for
+    # an iTIP message, the invitation's secret address (see meetings.itip); the name shown is
+    # the organiser's.
+    address = itip.organizer_address(reply_to) if reply_to else settings.CALENDAR_ORGANIZER_EMAIL
+    organizer = vCalAddress(f"mailto:{address}")
     if meeting.organiser_id:
         organizer.params["CN"] = vText(meeting.organiser.user.name)
     else:
@@ -198,7 +207,10 @@ def _event(
         event.add("CONFERENCE", meeting.online_url, parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
     if not for_guest:
         event.add("URL", meeting_url(meeting))
-    event.add("ORGANIZER", _organizer(meeting, language))
+    # Only an iTIP message to one invitee gets a reply address; feeds show an ATTENDEE too, but
+    # are read by anyone the member shares the feed with, so they keep the plain address.
+    itip_message = method in {REQUEST, CANCEL} and invitation is not None
+    event.add("ORGANIZER", _organizer(meeting, language, reply_to=invitation if itip_message else None))
     if invitation is not None:
         event.add("ATTENDEE", _attendee(invitation, rsvp=method == REQUEST))
     # Uninviting one attendee (RFC 5546, 3.2.5) carries no STATUS: the event goes on for the others.

@@ -2,8 +2,16 @@
 
 Feeds are read by calendar clients without a session: the member's secret feed token is the
 key (regenerating it cuts off the old address at once). Each feed answers in a fixed number
-of queries, with an ETag (a hash of the file, which is identical between polls when nothing
-changed) and a Last-Modified, so that polling clients mostly get "304 Not Modified".
+of queries, with an ETag and a Last-Modified.
+
+The ETag is the one validator that decides "304 Not Modified": it hashes the file itself
+(identical between polls when nothing changed) and Last-Modified, so it changes whenever
+either does. Last-Modified is the newest timestamp we have (meetings, documents and their
+files, the member's invitations), but it cannot be truthful: editing, moving or removing an
+agenda item leaves no timestamp, and removing the newest document takes its date away. So
+If-Modified-Since alone never earns a 304 here (a client that sends only that header gets the
+file each time); If-None-Match is compared with the ETag, and when it is present it alone
+decides (RFC 9110 13.2.2).
 """
 
 import hashlib
@@ -65,17 +73,21 @@ def _latest(*moments: datetime | None) -> datetime | None:
 
 
 def _feed_response(request: HttpRequest, body: bytes, last_modified: datetime | None) -> HttpResponse:
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     seconds = int(last_modified.timestamp()) if last_modified else None
-    last_modified_http = http_date(seconds) if seconds is not None else None
-    # 304 when the client's copy is current (If-None-Match first, then If-Modified-Since).
-    response = get_conditional_response(request, etag=etag, last_modified=seconds)
+    digest = hashlib.sha256(body)
+    # Last-Modified is part of the ETag, so the two validators never disagree about a change;
+    # to the microsecond, so a change within the second of the previous one still shows.
+    digest.update(f"\n{last_modified.isoformat() if last_modified else ''}".encode())
+    etag = '"' + digest.hexdigest()[:32] + '"'
+    # 304 only when If-None-Match matches the ETag. No last_modified here on purpose: it is not
+    # truthful (see the module docstring), so If-Modified-Since must not answer 304.
+    response = get_conditional_response(request, etag=etag)
     if response is None:
         response = HttpResponse(body, content_type=CONTENT_TYPE)
         response["Content-Disposition"] = 'inline; filename="concerto.ics"'
     response["ETag"] = etag
-    if last_modified_http:
-        response["Last-Modified"] = last_modified_http
+    if seconds is not None:
+        response["Last-Modified"] = http_date(seconds)
     # The address is a secret: not for shared caches, nor for search engines.
     patch_cache_control(response, private=True, no_cache=True)
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -86,12 +98,16 @@ def _feed_response(request: HttpRequest, body: bytes, last_modified: datetime | 
 def member_feed(request: HttpRequest, token: str) -> HttpResponse:
     """Every meeting the token's member is invited to, with their answer. No sign-in."""
     member = _feed_member(token)
-    # One aggregate over the member's invitations (removed ones too: a removal changes the feed).
+    # One aggregate over the member's invitations (removed ones too: a removal changes the feed)
+    # and their meetings' documents (Meeting.updated_at does not move when one is added).
+    # (The names must not be field names: an aggregate named "meeting" would hide the relation.)
     changed = Invitation.objects.filter(member=member).aggregate(
-        meeting=Max("meeting__updated_at"),
-        created=Max("created_at"),
+        meeting_saved=Max("meeting__updated_at"),
+        invited=Max("created_at"),
         answered=Max("rsvp_at"),
         removed=Max("removed_at"),
+        document_added=Max("meeting__documents__created_at"),
+        file_uploaded=Max("meeting__documents__files__uploaded_at"),
     )
     body = calendar.member_feed(member, calendar.feed_meetings_for(member))
     return _feed_response(request, body, _latest(*changed.values()))
@@ -105,6 +121,11 @@ def group_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     if group is None or role_in(member, group) is None:
         raise Http404
     meetings = calendar.feed_meetings_of(group)
-    changed = meetings.order_by().aggregate(meeting=Max("updated_at"))
+    # The group feed shows no attendees, so answers are not part of it: meetings and documents.
+    changed = meetings.order_by().aggregate(
+        meeting_saved=Max("updated_at"),
+        document_added=Max("documents__created_at"),
+        file_uploaded=Max("documents__files__uploaded_at"),
+    )
     body = calendar.group_feed(group, member.language, meetings)
-    return _feed_response(request, body, changed["meeting"])
+    return _feed_response(request, body, _latest(*changed.values()))

@@ -7,10 +7,14 @@ Two ways in, one code path (`process_message`):
 - a mailbox read over IMAP (manage.py fetch_calendar_replies), which hands each raw message to
   `process_raw_message`.
 
-Each text/calendar part or .ics attachment goes to meetings.itip.process_calendar_reply.
+Each text/calendar part or .ics attachment goes to meetings.itip.process_calendar_reply, with
+who sent the email and every address it was sent to: the reply is recorded only if one of them
+is the secret per-invitation ORGANIZER address of the invitation it answers (see meetings.itip:
+sender addresses are forgeable, that address is only in the invitee's own calendar file).
 """
 
 import logging
+from email.utils import getaddresses
 
 from anymail.inbound import AnymailInboundMessage
 from django.conf import settings
@@ -54,10 +58,33 @@ def sender_of(message: AnymailInboundMessage) -> str:
     return sender.addr_spec if sender is not None else ""
 
 
+# Where a message says whom it was for. The provider's envelope recipient comes first; a mailbox
+# has only headers: Delivered-To and X-Original-To (added by the receiving server), To, Cc, and
+# the Bcc some providers add when the address was in none of them. Any of them may be forged,
+# which is harmless: what counts is that the address holds a valid MAC (meetings.itip).
+RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "To", "Cc", "Bcc")
+MAX_RECIPIENTS = 100
+
+
+def recipients_of(message: AnymailInboundMessage) -> list[str]:
+    """The distinct addresses the message was sent to: envelope recipient, then the headers above."""
+    values = [getattr(message, "envelope_recipient", None) or ""]
+    for header in RECIPIENT_HEADERS:
+        values.extend(str(value) for value in message.get_all(header) or [])
+    found: list[str] = []
+    for _name, value in getaddresses(values):
+        address = itip.email_address(value)
+        if address and address not in found:
+            found.append(address)
+    # A REPLY is addressed to one organizer; a message to hundreds is not a calendar answer.
+    return found[:MAX_RECIPIENTS]
+
+
 def process_message(message: AnymailInboundMessage) -> list[CalendarReply]:
     """Process the calendar answers of one received email; returns what was logged (maybe nothing)."""
     parts = calendar_parts(message)
     sender = sender_of(message)
+    recipients = recipients_of(message)
     if not parts:
         logger.info("Email from %s to the calendar address holds no calendar answer; ignored.", sender)
         return []
@@ -71,7 +98,7 @@ def process_message(message: AnymailInboundMessage) -> list[CalendarReply]:
         return [reply]
     replies = []
     for ics in parts:
-        reply = itip.process_calendar_reply(sender=sender, ics_bytes=ics)
+        reply = itip.process_calendar_reply(sender=sender, recipients=recipients, ics_bytes=ics)
         replies.append(reply)
         if reply.outcome == CalendarReply.Outcome.RECORDED:
             break  # one answer per email: further copies would only repeat it

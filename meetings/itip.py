@@ -1,22 +1,33 @@
 """Calendar answers: the iTIP REPLY (RFC 5546) a calendar sends when an invitee accepts, declines…
 
-Invitations name Concerto's own address as ORGANIZER (settings.CALENDAR_ORGANIZER_EMAIL), so
-when an invitee presses Accept, Tentative or Decline in Outlook, Gmail or Apple Calendar, the
-REPLY comes back to Concerto: through the email provider's inbound webhook (meetings.inbound)
-or from a mailbox (manage.py fetch_calendar_replies).
+Each invitation, update or cancellation names a per-invitation address of Concerto as
+ORGANIZER: settings.CALENDAR_ORGANIZER_EMAIL plus-addressed with the invitation and a MAC of it
+(`agenda+<pk>.<mac>@domain`, see `organizer_address`). When an invitee presses Accept, Tentative
+or Decline in Outlook, Gmail or Apple Calendar, the REPLY is sent to that address and comes back
+to Concerto: through the email provider's inbound webhook (meetings.inbound) or from a mailbox
+(manage.py fetch_calendar_replies).
+
+Why a secret address: the sender of an email (envelope sender, Return-Path, From) is whatever
+the sender writes, and meeting UIDs are guessable, so "the sender is the attendee" proves
+nothing; anyone could decline for anyone. The per-invitation address is written only in that
+invitee's own calendar file, so a reply sent to it comes from someone who holds that file.
 
 A reply is recorded only when everything matches: METHOD:REPLY with one VEVENT, the UID of one
-of our meetings (not cancelled), a SEQUENCE no older than the one that invitee was sent, one
-ATTENDEE who is an active invitee, and a sender who is that attendee. Anything else is refused
-and changes nothing. Every reply, recorded or refused, is logged in CalendarReply with the reason.
+of our meetings (not cancelled), a SEQUENCE no older than the one that invitee was sent and no
+newer than the meeting's own (a version never sent), one ATTENDEE who is an active invitee, a
+sender who is that attendee, and an email addressed to that invitation's organizer address.
+Anything else is refused and changes nothing. Every reply, recorded or refused, is logged in
+CalendarReply with the reason.
 """
 
 import logging
 import re
+from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Q
+from django.utils.crypto import constant_time_compare, salted_hmac
 from icalendar import Calendar
 
 from meetings import rsvp
@@ -31,6 +42,12 @@ Outcome = CalendarReply.Outcome
 MAX_ICS_BYTES = 256 * 1024
 PARTSTAT_ANSWERS = {"ACCEPTED": Rsvp.ACCEPTED, "TENTATIVE": Rsvp.TENTATIVE, "DECLINED": Rsvp.DECLINED}
 UID_PATTERN = re.compile(r"^meeting-(\d{1,18})@(.+)$", re.IGNORECASE)
+
+ORGANIZER_SALT = "meetings.itip.organizer"
+MAC_LENGTH = 20  # hex characters: 80 bits
+ORGANIZER_TAG = re.compile(rf"^([1-9]\d{{0,17}})\.([0-9a-f]{{{MAC_LENGTH}}})$")
+MAX_LOCAL_PART = 64  # RFC 5321 4.5.3.1.1
+NOT_ADDRESSED = "not addressed to this invitation's organizer address"
 
 
 class Refused(Exception):
@@ -54,14 +71,66 @@ def email_address(value: object) -> str:
     return text if text.isprintable() and re.fullmatch(r"[^@\s]+@[^@\s]+", text) else ""
 
 
-def process_calendar_reply(*, sender: str, ics_bytes: bytes) -> CalendarReply:
+def _organizer_parts() -> tuple[str, str]:
+    local, _at, domain = settings.CALENDAR_ORGANIZER_EMAIL.strip().rpartition("@")
+    return local, domain
+
+
+def _organizer_mac(invitation_id: int, secret: str | None = None) -> str:
+    digest = salted_hmac(ORGANIZER_SALT, f"{invitation_id}", secret=secret, algorithm="sha256")
+    return digest.hexdigest()[:MAC_LENGTH]
+
+
+def organizer_address(invitation: Invitation) -> str:
+    """The ORGANIZER address of this invitation's calendar files: `<local>+<pk>.<mac>@<domain>`.
+
+    Lower-case throughout (the MAC is lower-case hex), so mail systems that lower-case
+    addresses keep it valid.
+    """
+    if invitation.pk is None:
+        raise ValueError("An unsaved invitation has no organizer address.")
+    local, domain = _organizer_parts()
+    address_local = f"{local}+{invitation.pk}.{_organizer_mac(invitation.pk)}"
+    if len(address_local) > MAX_LOCAL_PART:
+        raise ImproperlyConfigured(
+            f"CALENDAR_ORGANIZER_EMAIL's local part {local!r} is too long: with the per-invitation "
+            f"tag it must stay within {MAX_LOCAL_PART} characters (keep it to 24 or fewer)."
+        )
+    return f"{address_local}@{domain}".lower()
+
+
+def invitation_id_from_organizer_address(address: str) -> int | None:
+    """The pk of the invitation whose organizer address this is; None if it is not a valid one.
+
+    The MAC is checked in constant time, against SECRET_KEY and then SECRET_KEY_FALLBACKS (so
+    calendar files sent before a key rotation keep working until the old key is dropped).
+    """
+    bare = email_address(address)
+    local, domain = _organizer_parts()
+    prefix = f"{local}+".lower()
+    address_local, _at, address_domain = bare.rpartition("@")
+    if address_domain != domain.lower() or not address_local.startswith(prefix):
+        return None
+    match = ORGANIZER_TAG.match(address_local[len(prefix) :])
+    if match is None:
+        return None
+    invitation_id, mac = int(match.group(1)), match.group(2)
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    if any(constant_time_compare(mac, _organizer_mac(invitation_id, key)) for key in keys):
+        return invitation_id
+    return None
+
+
+def process_calendar_reply(*, sender: str, recipients: Iterable[str], ics_bytes: bytes) -> CalendarReply:
     """Record the answer of one iTIP REPLY, or refuse it; returns the CalendarReply logged.
 
-    `sender` is who sent the email (its envelope sender, else its From address).
+    `sender` is who sent the email (its envelope sender, else its From address); `recipients`
+    are the addresses it was sent to (the provider's envelope recipient, To, Delivered-To…).
     """
     log = CalendarReply(sender=email_address(sender)[:254] or _text(sender, 254))
+    recipients = [recipients] if isinstance(recipients, str) else list(recipients)
     try:
-        _process(log, ics_bytes)
+        _process(log, ics_bytes, recipients)
     except Refused as refusal:
         log.outcome = Outcome.REFUSED
         log.reason = _text(refusal, 255)
@@ -101,7 +170,7 @@ def _integer(value: object) -> int | None:
         return None
 
 
-def _process(log: CalendarReply, ics_bytes: bytes) -> None:
+def _process(log: CalendarReply, ics_bytes: bytes, recipients: Iterable[str]) -> None:
     calendar = _parse(ics_bytes)
     method = str(calendar.get("METHOD", "")).strip().upper()
     if method != "REPLY":
@@ -135,6 +204,8 @@ def _process(log: CalendarReply, ics_bytes: bytes) -> None:
         raise Refused("unknown meeting")
     if meeting.is_cancelled:
         raise Refused("the meeting is cancelled")
+    if sequence > meeting.sequence:
+        raise Refused(f"SEQUENCE {sequence} was never sent: the meeting is at {meeting.sequence}")
 
     sender = log.sender.lower()
     if not sender or sender != log.attendee:
@@ -150,6 +221,10 @@ def _process(log: CalendarReply, ics_bytes: bytes) -> None:
     if invitation is None:
         raise Refused("the attendee is not invited to this meeting")
     log.invitation = invitation
+    # The one check a forger cannot pass: only this invitee's calendar file holds the address.
+    addressed_to = {invitation_id_from_organizer_address(address) for address in recipients}
+    if invitation.pk not in addressed_to:
+        raise Refused(NOT_ADDRESSED)
     if invitation.member_id and not invitation.member.is_active:
         raise Refused("the attendee's account is deactivated")
     if invitation.sent_sequence is None:

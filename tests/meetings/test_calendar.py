@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from meetings import calendar
+from meetings import calendar, itip
 from meetings.models import Invitation, Meeting
 from tests.meetings.helpers import (
     BRUSSELS,
@@ -54,10 +54,12 @@ def test_invitation_is_an_itip_request_in_brussels_time(group, chair, focal_poin
     assert vcal.vevent.dtend.value.astimezone(UTC) == datetime(2027, 1, 19, 11, tzinfo=UTC)
     assert [str(zone["TZID"]) for zone in ical.walk("VTIMEZONE")] == ["Europe/Brussels"]
     assert vcal.vtimezone.tzid.value == "Europe/Brussels"
-    # Answers go to Concerto's own address, under the organiser's name.
-    assert str(event["ORGANIZER"]) == "mailto:agenda@testserver"
+    # Answers go to Concerto's address for this one invitation, under the organiser's name.
+    invitation = invitation_of(meeting, focal_point)
+    organizer = f"mailto:agenda+{invitation.pk}.{itip._organizer_mac(invitation.pk)}@testserver"
+    assert str(event["ORGANIZER"]) == organizer == f"mailto:{itip.organizer_address(invitation)}"
     assert event["ORGANIZER"].params["CN"] == chair.user.name
-    assert vcal.vevent.organizer.value == "mailto:agenda@testserver"
+    assert vcal.vevent.organizer.value == organizer
     attendee = event["ATTENDEE"]
     assert str(attendee) == f"mailto:{focal_point.user.email}"
     assert attendee.params["CN"] == focal_point.user.name
@@ -129,6 +131,8 @@ def test_update_keeps_the_uid_and_raises_the_sequence(group, chair, focal_point)
 
     before, after = only_event(first), only_event(second)
     assert str(after["UID"]) == str(before["UID"]) == vsecond.vevent.uid.value
+    # The same ORGANIZER, or calendars would not take it as an update from the same organizer.
+    assert str(after["ORGANIZER"]) == str(before["ORGANIZER"]) != "mailto:agenda@testserver"
     assert (before["SEQUENCE"], after["SEQUENCE"]) == (0, 1)
     assert int(vsecond.vevent.sequence.value) == 1
     assert second["METHOD"] == "REQUEST"
@@ -147,6 +151,7 @@ def test_cancellation_cancels_the_same_event_with_a_higher_sequence(group, chair
     assert ical["METHOD"] == "CANCEL" and vcal.method.value == "CANCEL"
     assert event["STATUS"] == "CANCELLED" and vcal.vevent.status.value == "CANCELLED"
     assert str(event["UID"]) == str(only_event(request)["UID"])
+    assert str(event["ORGANIZER"]) == str(only_event(request)["ORGANIZER"])
     assert event["SEQUENCE"] > only_event(request)["SEQUENCE"]
     assert "RSVP" not in event["ATTENDEE"].params
 
@@ -161,6 +166,7 @@ def test_uninviting_one_person_cancels_it_for_them_only(group, chair, focal_poin
     # RFC 5546 3.2.5: removing attendees carries no STATUS; the event goes on for the others.
     assert "STATUS" not in event
     assert str(event["ATTENDEE"]) == f"mailto:{focal_point.user.email}"
+    assert str(event["ORGANIZER"]) == f"mailto:{itip.organizer_address(invitation_of(meeting, focal_point))}"
     assert vcal.vevent.uid.value == meeting.uid
 
 
@@ -197,6 +203,29 @@ def test_guest_invitation_names_the_guest(group, chair):
     # No account, so no link to the members' meeting page.
     assert "URL" not in only_event(ical)
     assert "/meetings/" not in str(only_event(ical)["DESCRIPTION"])
+
+
+def test_each_invitee_has_their_own_organizer_address_and_feeds_have_none(
+    group, chair, focal_point, observer
+):
+    meeting = make_meeting(group, chair, members=[focal_point, observer], status=Meeting.Status.SCHEDULED)
+    mine, theirs = invitation_of(meeting, focal_point), invitation_of(meeting, observer)
+
+    organizers = {
+        str(only_event(parse_calendar(calendar.invitation_ics(invitation))[0])["ORGANIZER"])
+        for invitation in (mine, theirs)
+    }
+
+    assert organizers == {
+        f"mailto:{itip.organizer_address(mine)}",
+        f"mailto:{itip.organizer_address(theirs)}",
+    }
+    assert len(organizers) == 2
+    # A feed shows the member's ATTENDEE but expects no reply: the plain address, no secret one.
+    feed, _vcal = parse_calendar(calendar.member_feed(focal_point))
+    assert [str(e["ORGANIZER"]) for e in feed.walk("VEVENT")] == ["mailto:agenda@testserver"]
+    group_feed, _vcal = parse_calendar(calendar.group_feed(group, "en"))
+    assert [str(e["ORGANIZER"]) for e in group_feed.walk("VEVENT")] == ["mailto:agenda@testserver"]
 
 
 def test_download_is_published_without_attendees(group, chair):
@@ -254,6 +283,7 @@ def test_every_calendar_file_parses_in_mozilla_icaljs(group, chair, focal_point)
     meeting.save()
     cancel = calendar.invitation_ics(invitation_of(meeting, focal_point), method="CANCEL")
 
+    organizer = f"mailto:{itip.organizer_address(invitation_of(meeting, focal_point))}"
     files = {
         "REQUEST": request,
         "CANCEL": uninvite,
@@ -270,7 +300,10 @@ def test_every_calendar_file_parses_in_mozilla_icaljs(group, chair, focal_point)
         assert event["uid"] == meeting.uid
         assert event["tzid"] == "Europe/Brussels"
         assert event["start_utc"] == "2027-01-19T09:00:00.000Z"
-        assert event["organizer"] == "mailto:agenda@testserver"
+        if method in {"REQUEST", "CANCEL", "cancelled"}:
+            assert event["organizer"] == organizer
+        else:
+            assert event["organizer"] == "mailto:agenda@testserver"
         if method in {"REQUEST", "CANCEL", "PUBLISH"}:
             assert parsed["method"] == method
     assert parse_with_icaljs(request)["events"][0]["attendees"] == [

@@ -3,11 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import parse_http_date
 
-from meetings.models import Invitation, Meeting
+from meetings.models import AgendaItem, Document, DocumentFile, Invitation, Meeting
 from members.services import deactivate_member, regenerate_feed_token
+from tests.meetings.factories import make_document
 from tests.meetings.helpers import circulated, invite, make_meeting, parse_calendar
 
 pytestmark = pytest.mark.django_db
@@ -67,10 +70,12 @@ def test_feed_answers_not_modified_while_nothing_changed(client, group, chair, f
     etag, last_modified = first["ETag"], first["Last-Modified"]
 
     again = client.get(feed_url(focal_point), headers={"If-None-Match": etag})
-    since = client.get(feed_url(focal_point), headers={"If-Modified-Since": last_modified})
+    both = client.get(
+        feed_url(focal_point), headers={"If-None-Match": etag, "If-Modified-Since": last_modified}
+    )
 
     assert (again.status_code, again.content) == (304, b"")
-    assert since.status_code == 304
+    assert both.status_code == 304
     # The member answers: the feed is new, and so is its ETag.
     meeting.invitations.update(rsvp=Rsvp.DECLINED, rsvp_at=timezone.now() + timedelta(seconds=2))
     changed = client.get(feed_url(focal_point), headers={"If-None-Match": etag})
@@ -89,6 +94,96 @@ def test_feed_etag_changes_when_the_agenda_changes(client, group, chair, focal_p
     response = client.get(feed_url(focal_point), headers={"If-None-Match": etag})
     assert response.status_code == 200
     assert "A new first item" in str(events_by_uid(response)[meeting.uid]["DESCRIPTION"])
+
+
+def test_feed_never_answers_not_modified_to_if_modified_since_alone(client, group, chair, focal_point):
+    make_meeting(group, chair, members=[focal_point], status=Status.SCHEDULED)
+    first = client.get(feed_url(focal_point))
+
+    # Agenda edits carry no timestamp, so the date cannot prove the copy is current.
+    since = client.get(feed_url(focal_point), headers={"If-Modified-Since": first["Last-Modified"]})
+
+    assert since.status_code == 200
+    assert since.content == first.content
+
+
+def settled_meeting(group, chair, members) -> Meeting:
+    """A scheduled meeting with two items and a document, all last changed a day ago."""
+    meeting = make_meeting(group, chair, members=members, items=2, status=Status.SCHEDULED)
+    make_document(meeting)
+    yesterday = timezone.now() - timedelta(days=1)
+    Meeting.objects.filter(pk=meeting.pk).update(updated_at=yesterday)
+    Document.objects.filter(meeting=meeting).update(created_at=yesterday)
+    DocumentFile.objects.filter(document__meeting=meeting).update(uploaded_at=yesterday)
+    meeting.invitations.update(created_at=yesterday)
+    return meeting
+
+
+def add_document_version(meeting: Meeting) -> None:
+    latest = DocumentFile.objects.get(document__meeting=meeting)
+    DocumentFile.objects.create(
+        document=latest.document,
+        version=2,
+        file=latest.file.name,
+        original_name=latest.original_name,
+        content_type=latest.content_type,
+        size=latest.size,
+    )
+
+
+# What the chair and secretariat do to an agenda after it went out; none of it saves the meeting.
+# (Documents are not in the feed file: their dates count through Last-Modified, part of the ETag.)
+AGENDA_AND_DOCUMENT_CHANGES = {
+    "an item is added": lambda m: AgendaItem.objects.create(
+        meeting=m, position=3, title_en="A late addition"
+    ),
+    "an item is renamed": lambda m: m.agenda_items.filter(position=2).update(title_en="Renamed"),
+    "items are reordered": lambda m: m.agenda_items.update(position=F("position") * -1 + 3),
+    "an item is removed": lambda m: m.agenda_items.filter(position=2).delete(),
+    "a document is added": lambda m: make_document(m, title="Late paper"),
+    "a new version is uploaded": add_document_version,
+}
+FEEDS = {"member feed": lambda group, member: feed_url(member), "group feed": group_feed_url}
+
+
+@pytest.mark.parametrize("feed", FEEDS.values(), ids=FEEDS.keys())
+@pytest.mark.parametrize(
+    "change", AGENDA_AND_DOCUMENT_CHANGES.values(), ids=AGENDA_AND_DOCUMENT_CHANGES.keys()
+)
+def test_feed_is_sent_again_after_an_agenda_or_document_change(
+    client, group, chair, focal_point, feed, change
+):
+    meeting = settled_meeting(group, chair, [focal_point])
+    url = feed(group, focal_point)
+    first = client.get(url)
+    assert client.get(url, headers={"If-None-Match": first["ETag"]}).status_code == 304
+
+    change(meeting)
+
+    with_old_etag = client.get(url, headers={"If-None-Match": first["ETag"]})
+    with_old_date = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+    assert with_old_etag.status_code == 200
+    assert with_old_etag["ETag"] != first["ETag"]
+    assert with_old_date.status_code == 200
+
+
+@pytest.mark.parametrize("feed", FEEDS.values(), ids=FEEDS.keys())
+@pytest.mark.parametrize(
+    "change",
+    [AGENDA_AND_DOCUMENT_CHANGES["a document is added"], add_document_version],
+    ids=["a document is added", "a new version is uploaded"],
+)
+def test_feed_last_modified_moves_when_a_document_is_uploaded(
+    client, group, chair, focal_point, feed, change
+):
+    meeting = settled_meeting(group, chair, [focal_point])
+    url = feed(group, focal_point)
+    before = client.get(url)["Last-Modified"]
+
+    change(meeting)
+
+    after = client.get(url)["Last-Modified"]
+    assert parse_http_date(after) > parse_http_date(before)
 
 
 def test_regenerated_token_cuts_off_the_old_feed(client, group, chair, focal_point):

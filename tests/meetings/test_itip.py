@@ -7,11 +7,12 @@ from email.message import EmailMessage
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress
 
-from meetings import inbound, itip
+from meetings import calendar, inbound, itip
 from meetings.models import CalendarReply, Invitation, Meeting, RsvpAnswer
 from tests.meetings.factories import invite, make_meeting
 
@@ -20,6 +21,7 @@ Rsvp = Invitation.Rsvp
 Outcome = CalendarReply.Outcome
 SECRET = "hook:test-webhook-secret"  # tests/environment.py
 GUEST = "guest@example.net"
+PLAIN_ORGANIZER = "agenda@testserver"  # settings.CALENDAR_ORGANIZER_EMAIL in the tests
 
 
 def reply_ics(
@@ -72,6 +74,20 @@ def invitation(meeting, focal_point):
     return meeting.invitations.get(member=focal_point)
 
 
+def organizer_of(meeting: Meeting, attendee: str) -> str:
+    """The ORGANIZER address of the invitation of `attendee` (member or guest): where their calendar answers."""
+    invitation = meeting.invitations.filter(
+        Q(member__user__email__iexact=attendee) | Q(member__isnull=True, email__iexact=attendee)
+    ).first()
+    return itip.organizer_address(invitation) if invitation else PLAIN_ORGANIZER
+
+
+def send_reply(meeting: Meeting, sender: str, ics: bytes, *, to: str | None = None) -> CalendarReply:
+    """What the calendar of `sender` does: send `ics` to the ORGANIZER of their invitation (or `to`)."""
+    recipients = [to if to is not None else organizer_of(meeting, sender)]
+    return itip.process_calendar_reply(sender=sender, recipients=recipients, ics_bytes=ics)
+
+
 def assert_nothing_changed(meeting: Meeting) -> None:
     assert not RsvpAnswer.objects.exists()
     assert set(meeting.invitations.values_list("rsvp", flat=True)) == {Rsvp.NONE}
@@ -87,9 +103,7 @@ def assert_nothing_changed(meeting: Meeting) -> None:
 def test_calendar_answer_is_recorded(meeting, invitation, focal_point, partstat, answer):
     email = focal_point.user.email
 
-    log = itip.process_calendar_reply(
-        sender=email, ics_bytes=reply_ics(meeting, email, partstat, comment="Via Outlook")
-    )
+    log = send_reply(meeting, email, reply_ics(meeting, email, partstat, comment="Via Outlook"))
 
     assert (log.outcome, log.reason) == (Outcome.RECORDED, "")
     assert (log.uid, log.sequence, log.attendee, log.partstat) == (meeting.uid, 2, email, partstat)
@@ -101,9 +115,10 @@ def test_calendar_answer_is_recorded(meeting, invitation, focal_point, partstat,
 
 
 def test_addresses_are_matched_whatever_their_case_and_a_guest_can_answer(meeting):
+    # Some mail systems upper-case or lower-case addresses: the organizer address survives both.
     ics = reply_ics(meeting, GUEST.upper(), "TENTATIVE").replace(b"mailto:", b"MAILTO:")
 
-    log = itip.process_calendar_reply(sender=f"Guest <{GUEST.title()}>", ics_bytes=ics)
+    log = send_reply(meeting, f"Guest <{GUEST.title()}>", ics, to=organizer_of(meeting, GUEST).upper())
 
     assert log.outcome == Outcome.RECORDED
     guest = meeting.invitations.get(email=GUEST)
@@ -111,19 +126,34 @@ def test_addresses_are_matched_whatever_their_case_and_a_guest_can_answer(meetin
     assert guest.answers.get().answered_by is None
 
 
-def test_newer_sequence_is_accepted(meeting, focal_point):
+def test_answer_to_a_newer_revision_than_the_invitee_was_sent_is_accepted(meeting, invitation, focal_point):
+    # The meeting moved on to revision 3 (an update on its way): an answer to it is current.
+    Meeting.objects.filter(pk=meeting.pk).update(sequence=3)
     email = focal_point.user.email
 
-    log = itip.process_calendar_reply(sender=email, ics_bytes=reply_ics(meeting, email, sequence=5))
+    log = send_reply(meeting, email, reply_ics(meeting, email, "DECLINED", sequence=3))
 
     assert log.outcome == Outcome.RECORDED
+    invitation.refresh_from_db()
+    assert invitation.rsvp == Rsvp.DECLINED
+
+
+@pytest.mark.parametrize("sequence", [3, 99])
+def test_answer_to_a_revision_that_was_never_sent_is_refused(meeting, focal_point, sequence):
+    email = focal_point.user.email
+
+    log = send_reply(meeting, email, reply_ics(meeting, email, "DECLINED", sequence=sequence))
+
+    assert log.outcome == Outcome.REFUSED
+    assert log.reason == f"SEQUENCE {sequence} was never sent: the meeting is at 2"
+    assert_nothing_changed(meeting)
 
 
 def test_calendar_answer_keeps_how_the_invitee_said_they_join(meeting, invitation, focal_point):
     Invitation.objects.filter(pk=invitation.pk).update(rsvp=Rsvp.ACCEPTED, attendance_mode="online")
     email = focal_point.user.email
 
-    itip.process_calendar_reply(sender=email, ics_bytes=reply_ics(meeting, email, "TENTATIVE"))
+    send_reply(meeting, email, reply_ics(meeting, email, "TENTATIVE"))
 
     invitation.refresh_from_db()
     assert (invitation.rsvp, invitation.attendance_mode) == (Rsvp.TENTATIVE, "online")
@@ -178,7 +208,7 @@ def refusal_cases():
 def test_bad_calendar_reply_is_refused_logged_and_changes_nothing(meeting, focal_point, build, reason):
     email = focal_point.user.email
 
-    log = itip.process_calendar_reply(sender=email, ics_bytes=build(meeting, email))
+    log = send_reply(meeting, email, build(meeting, email))
 
     assert log.outcome == Outcome.REFUSED
     assert reason in log.reason
@@ -189,15 +219,20 @@ def test_bad_calendar_reply_is_refused_logged_and_changes_nothing(meeting, focal
 def test_unknown_attendee_writing_from_their_own_address_is_refused(meeting):
     stranger = "stranger@example.org"
 
-    log = itip.process_calendar_reply(sender=stranger, ics_bytes=reply_ics(meeting, stranger))
+    log = send_reply(meeting, stranger, reply_ics(meeting, stranger))
 
     assert (log.outcome, log.reason) == (Outcome.REFUSED, "the attendee is not invited to this meeting")
     assert_nothing_changed(meeting)
 
 
 def test_reply_sent_by_someone_else_than_the_attendee_is_refused(meeting, focal_point):
-    log = itip.process_calendar_reply(
-        sender="attacker@example.org", ics_bytes=reply_ics(meeting, focal_point.user.email, "DECLINED")
+    email = focal_point.user.email
+    # Even sent to the focal point's own organizer address.
+    log = send_reply(
+        meeting,
+        "attacker@example.org",
+        reply_ics(meeting, email, "DECLINED"),
+        to=organizer_of(meeting, email),
     )
 
     assert (log.outcome, log.reason) == (Outcome.REFUSED, "the sender is not the attendee")
@@ -205,11 +240,104 @@ def test_reply_sent_by_someone_else_than_the_attendee_is_refused(meeting, focal_
     assert_nothing_changed(meeting)
 
 
+def tampered(address: str) -> str:
+    """The address with the last character of its MAC changed."""
+    local, domain = address.split("@")
+    return f"{local[:-1]}{'0' if local[-1] != '0' else '1'}@{domain}"
+
+
+def forged_recipients():
+    """Where a forger who knows the victim's address and the meeting's UID could send the reply."""
+    return [
+        pytest.param(lambda meeting, victim: PLAIN_ORGANIZER, id="the plain organizer address"),
+        pytest.param(lambda meeting, victim: organizer_of(meeting, GUEST), id="another invitation's address"),
+        pytest.param(lambda meeting, victim: tampered(organizer_of(meeting, victim)), id="a tampered MAC"),
+        pytest.param(
+            # The MAC of another invitation under this invitation's number.
+            lambda meeting, victim: (
+                organizer_of(meeting, victim).split(".")[0] + "." + organizer_of(meeting, GUEST).split(".")[1]
+            ),
+            id="another invitation's MAC",
+        ),
+        pytest.param(lambda meeting, victim: "", id="no recipient"),
+    ]
+
+
+@pytest.mark.parametrize("recipient", forged_recipients())
+def test_forged_reply_in_the_victims_name_is_refused_logged_and_changes_nothing(
+    meeting, invitation, focal_point, caplog, recipient
+):
+    victim = focal_point.user.email
+    # Everything a forger can write: the victim as sender and attendee, the right UID and SEQUENCE.
+    ics = reply_ics(meeting, victim, "DECLINED")
+
+    log = send_reply(meeting, victim, ics, to=recipient(meeting, victim))
+
+    assert (log.outcome, log.reason) == (
+        Outcome.REFUSED,
+        "not addressed to this invitation's organizer address",
+    )
+    assert log.invitation == invitation  # the audit log says whose answer was targeted
+    assert CalendarReply.objects.get() == log
+    assert "not addressed to this invitation's organizer address" in caplog.text
+    assert_nothing_changed(meeting)
+
+
+def test_reply_to_the_address_of_the_invitees_other_meeting_is_refused(group, chair, meeting, focal_point):
+    other = make_meeting(group, chair, sequence=2, circulated_at=timezone.now())
+    invite(other, [focal_point], sent_sequence=2)
+    email = focal_point.user.email
+
+    # The focal point's secret address for the other meeting does not answer this one.
+    log = send_reply(meeting, email, reply_ics(meeting, email, "DECLINED"), to=organizer_of(other, email))
+
+    assert (log.outcome, log.reason) == (Outcome.REFUSED, itip.NOT_ADDRESSED)
+    assert_nothing_changed(meeting)
+    assert_nothing_changed(other)
+
+
+def test_reply_to_the_organizer_address_of_the_invitation_file_is_recorded(meeting, invitation, focal_point):
+    # End to end: the address the invitee's calendar answers is the ORGANIZER of the file it received.
+    invitation.meeting = calendar.with_calendar_data(Meeting.objects.filter(pk=meeting.pk)).get()
+    sent = Calendar.from_ical(calendar.invitation_ics(invitation))
+    organizer = str(sent.walk("VEVENT")[0]["ORGANIZER"]).removeprefix("mailto:")
+    email = focal_point.user.email
+
+    log = itip.process_calendar_reply(
+        sender=email,
+        recipients=[PLAIN_ORGANIZER, f"Concerto <{organizer}>"],
+        ics_bytes=reply_ics(meeting, email, "DECLINED"),
+    )
+
+    assert log.outcome == Outcome.RECORDED
+    invitation.refresh_from_db()
+    assert invitation.rsvp == Rsvp.DECLINED
+
+
+def test_organizer_address_is_plus_addressed_lower_case_and_verified(meeting, invitation, settings):
+    address = itip.organizer_address(invitation)
+
+    local, domain = address.split("@")
+    assert domain == "testserver"
+    assert local.startswith(f"agenda+{invitation.pk}.")
+    assert len(local.split(".")[-1]) == 20 and len(local) <= 64
+    assert address == address.lower()
+    assert itip.invitation_id_from_organizer_address(f"mailto:{address.upper()}") == invitation.pk
+    assert itip.invitation_id_from_organizer_address(tampered(address)) is None
+    assert itip.invitation_id_from_organizer_address(address.replace("@testserver", "@evil.example")) is None
+    # After a key rotation, files sent under the old key keep working while it is a fallback.
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" * 5, [settings.SECRET_KEY]
+    assert itip.invitation_id_from_organizer_address(address) == invitation.pk
+    assert itip.organizer_address(invitation) != address
+    settings.SECRET_KEY_FALLBACKS = []
+    assert itip.invitation_id_from_organizer_address(address) is None
+
+
 def test_reply_for_a_cancelled_meeting_is_refused(meeting, focal_point):
     Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.CANCELLED)
     email = focal_point.user.email
 
-    log = itip.process_calendar_reply(sender=email, ics_bytes=reply_ics(meeting, email))
+    log = send_reply(meeting, email, reply_ics(meeting, email))
 
     assert (log.outcome, log.reason) == (Outcome.REFUSED, "the meeting is cancelled")
     assert_nothing_changed(meeting)
@@ -228,7 +356,7 @@ def test_reply_from_a_removed_or_never_sent_invitee_is_refused(
     Invitation.objects.filter(pk=invitation.pk).update(**change)
     email = focal_point.user.email
 
-    log = itip.process_calendar_reply(sender=email, ics_bytes=reply_ics(meeting, email))
+    log = send_reply(meeting, email, reply_ics(meeting, email))
 
     assert log.outcome == Outcome.REFUSED
     assert reason in log.reason
@@ -240,7 +368,7 @@ def test_calendar_answer_after_the_deadline_is_refused(meeting, invitation, foca
     Invitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now() - timedelta(days=3))
     email = focal_point.user.email
 
-    log = itip.process_calendar_reply(sender=email, ics_bytes=reply_ics(meeting, email, "DECLINED"))
+    log = send_reply(meeting, email, reply_ics(meeting, email, "DECLINED"))
 
     assert log.outcome == Outcome.REFUSED
     assert "Answers were due by" in log.reason
@@ -252,13 +380,21 @@ def test_calendar_answer_after_the_deadline_is_refused(meeting, invitation, foca
 
 
 def reply_email(
-    meeting: Meeting, sender: str, partstat: str = "ACCEPTED", *, attachment: bool = True
+    meeting: Meeting,
+    sender: str,
+    partstat: str = "ACCEPTED",
+    *,
+    attachment: bool = True,
+    to: str | None = None,
 ) -> EmailMessage:
-    """The email Outlook sends: a text part, the REPLY as text/calendar, and the same file attached."""
+    """The email Outlook sends: a text part, the REPLY as text/calendar, and the same file attached.
+
+    It goes to the ORGANIZER of the sender's invitation, unless `to` says otherwise.
+    """
     ics = reply_ics(meeting, sender, partstat)
     message = EmailMessage()
     message["From"] = f"Some One <{sender}>"
-    message["To"] = "agenda@testserver"
+    message["To"] = f"Concerto <{organizer_of(meeting, sender) if to is None else to}>"
     message["Subject"] = "Accepted: Plenary on the CSR action plan"
     message.set_content("I will be there.")
     message.add_alternative(ics.decode(), subtype="calendar", params={"method": "REPLY"})
@@ -267,10 +403,13 @@ def reply_email(
     return message
 
 
-def postmark_inbound(client, message: EmailMessage, *, secret: str = SECRET, return_path: str = ""):
+def postmark_inbound(
+    client, message: EmailMessage, *, secret: str = SECRET, return_path: str = "", envelope_to: str = ""
+):
     payload = {
         "FromFull": {"Email": message["From"], "Name": ""},
-        "ToFull": [{"Email": "agenda@testserver", "Name": ""}],
+        "ToFull": [{"Email": itip.email_address(message["To"]), "Name": ""}],
+        "OriginalRecipient": envelope_to or itip.email_address(message["To"]),
         "Subject": message["Subject"],
         "Headers": [{"Name": "Return-Path", "Value": f"<{return_path}>"}] if return_path else [],
         "RawEmail": message.as_string(),
@@ -300,7 +439,7 @@ def test_inbound_webhook_without_raw_email_reads_the_attachment(client, meeting,
     email = focal_point.user.email
     payload = {
         "FromFull": {"Email": email, "Name": "Focal Point"},
-        "ToFull": [{"Email": "agenda@testserver", "Name": ""}],
+        "ToFull": [{"Email": organizer_of(meeting, email), "Name": ""}],
         "Subject": "Declined",
         "TextBody": "Sorry.",
         "Headers": [],
@@ -360,8 +499,39 @@ def test_forged_envelope_sender_is_refused(client, meeting, focal_point):
     assert_nothing_changed(meeting)
 
 
-def raw(message: EmailMessage, return_path: str = "") -> bytes:
+def test_forged_reply_through_the_webhook_is_refused(client, meeting, focal_point):
+    victim = focal_point.user.email
+    # The victim's From and envelope sender, sent where a forger can send: the plain address.
+    message = reply_email(meeting, victim, "DECLINED", to=PLAIN_ORGANIZER)
+
+    response = postmark_inbound(client, message, return_path=victim)
+
+    assert response.status_code == 200
+    assert [(r.outcome, r.reason) for r in CalendarReply.objects.all()] == [
+        (Outcome.REFUSED, itip.NOT_ADDRESSED)
+    ]
+    assert_nothing_changed(meeting)
+
+
+def test_webhook_reads_whom_it_was_for_from_the_providers_envelope_recipient(
+    client, meeting, invitation, focal_point
+):
+    email = focal_point.user.email
+    # A client that answered to the plain address in To, but the provider delivered it to the secret one.
+    message = reply_email(meeting, email, "TENTATIVE", to=PLAIN_ORGANIZER)
+
+    response = postmark_inbound(client, message, return_path=email, envelope_to=organizer_of(meeting, email))
+
+    assert response.status_code == 200
+    invitation.refresh_from_db()
+    assert invitation.rsvp == Rsvp.TENTATIVE
+
+
+def raw(message: EmailMessage, return_path: str = "", delivered_to: str = "") -> bytes:
+    """The message as a mailbox holds it, with the headers the receiving server adds."""
     data = message.as_bytes()
+    if delivered_to:
+        data = f"Delivered-To: {delivered_to}\r\n".encode() + data
     return (f"Return-Path: <{return_path}>\r\n".encode() + data) if return_path else data
 
 
@@ -375,6 +545,30 @@ def test_mailbox_message_is_recorded_with_the_same_function_the_command_uses(
     assert [log.outcome for log in logs] == [Outcome.RECORDED]
     invitation.refresh_from_db()
     assert invitation.rsvp == Rsvp.DECLINED
+
+
+def test_mailbox_message_delivered_to_the_invitations_address_is_recorded(meeting, invitation, focal_point):
+    email = focal_point.user.email
+    message = reply_email(meeting, email, "TENTATIVE", to=PLAIN_ORGANIZER)
+
+    logs = inbound.process_raw_message(
+        raw(message, return_path=email, delivered_to=organizer_of(meeting, email))
+    )
+
+    assert [log.outcome for log in logs] == [Outcome.RECORDED]
+    invitation.refresh_from_db()
+    assert invitation.rsvp == Rsvp.TENTATIVE
+
+
+@pytest.mark.parametrize("recipient", forged_recipients())
+def test_forged_mailbox_message_is_refused(meeting, focal_point, recipient):
+    victim = focal_point.user.email
+    message = reply_email(meeting, victim, "DECLINED", to=recipient(meeting, victim) or PLAIN_ORGANIZER)
+
+    logs = inbound.process_raw_message(raw(message, return_path=victim))
+
+    assert [(log.outcome, log.reason) for log in logs] == [(Outcome.REFUSED, itip.NOT_ADDRESSED)]
+    assert_nothing_changed(meeting)
 
 
 def test_mailbox_message_without_a_calendar_is_left_alone(meeting, focal_point):

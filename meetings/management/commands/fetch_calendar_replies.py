@@ -5,6 +5,12 @@ imaps://agenda%40example.org:secret@mail.example.org:993/INBOX. Each unseen mess
 (meetings.inbound.process_raw_message) and then marked as seen; a message whose processing
 fails (the database is down) stays unseen and is tried again next time.
 Run it from cron every few minutes, or with --loop SECONDS.
+
+Calendars send their answers to the invitation's own ORGANIZER address, the calendar address
+plus-addressed (agenda+<invitation>.<mac>@example.org): the mailbox must receive those too
+(subaddressing, on by default in most mail servers). A message has no envelope here, so whom it
+was sent to is read from its Delivered-To, X-Original-To, To and Cc headers; a reply that was not
+sent to the address of the invitation it answers is refused (see meetings.itip).
 """
 
 import contextlib
