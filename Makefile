@@ -23,10 +23,11 @@ setup: $(STAMP)
 run: setup
 	$(PY) manage.py seed_demo
 	@echo "Serving Concerto on http://$(HOST):$(PORT)/ (emails are written to var/mail/). Ctrl-C stops."
-	@trap 'kill $$worker $$mail $$reminders 2>/dev/null; wait $$worker $$mail $$reminders 2>/dev/null' EXIT INT TERM; \
+	@trap 'kill $$worker $$mail $$reminders $$sync 2>/dev/null; wait $$worker $$mail $$reminders $$sync 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --interval 1 & worker=$$!; \
 	  $(PY) manage.py send_queued_mail --loop 60 & mail=$$!; \
 	  $(PY) manage.py send_meeting_reminders --loop & reminders=$$!; \
+	  $(PY) manage.py sync_invitations --loop 3600 & sync=$$!; \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 # Test tools from the npm registry, used where Node.js is installed (their tests skip otherwise):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from meetings import calendar, emails
+from meetings import calendar, emails, rsvp, services
 from meetings.models import Invitation, Meeting
 from members.models import Member
 from members.services import queue_message
@@ -51,11 +51,14 @@ def _with_data(meeting: Meeting) -> Meeting:
 
 
 def _invitations(meeting: Meeting, rows=None) -> list[Invitation]:
-    """Invitations with member and user loaded, each pointing at the already loaded `meeting`."""
+    """Invitations with member and user loaded, each pointing at the already loaded `meeting`,
+    and whether each may send a substitute (their emails' answer links depend on it)."""
     rows = meeting.invitations.all() if rows is None else rows
     invitations = list(rows.select_related("member__user").order_by("pk"))
     for invitation in invitations:
         invitation.meeting = meeting
+    if invitations:
+        rsvp.mark_substitute_rights(meeting, invitations)
     return invitations
 
 
@@ -86,7 +89,7 @@ def _record_sent(invitations: list[Invitation], sequence: int | None) -> None:
 
 
 def version_of(meeting: Meeting) -> dict:
-    """What invitees were told: time, place, title, agenda and documents (JSON-ready).
+    """What invitees were told: time, place, title, description, agenda and documents (JSON-ready).
 
     `meeting` must come from with_detail_data() (agenda and general documents loaded).
     """
@@ -105,6 +108,12 @@ def version_of(meeting: Meeting) -> dict:
         "location": meeting.location,
         "online_url": meeting.online_url,
         "title": [meeting.title_nl, meeting.title_fr, meeting.title_de, meeting.title_en],
+        "description": [
+            meeting.description_nl,
+            meeting.description_fr,
+            meeting.description_de,
+            meeting.description_en,
+        ],
         "agenda": [
             [
                 item.pk,
@@ -127,7 +136,7 @@ def changes_since_circulation(meeting: Meeting) -> dict:
     """{what: previous value} for each part changed since the agenda was last circulated.
 
     Keys: "time" ({"starts_at", "ends_at"} as datetimes), "format", "location", "online_url",
-    "title", "agenda", "documents". Empty before the first circulation.
+    "title", "description", "agenda", "documents". Empty before the first circulation.
     """
     before = meeting.circulated_version or {}
     if not before:
@@ -139,7 +148,9 @@ def changes_since_circulation(meeting: Meeting) -> dict:
             "starts_at": parse_datetime(before["starts_at"]) if before.get("starts_at") else None,
             "ends_at": parse_datetime(before["ends_at"]) if before.get("ends_at") else None,
         }
-    for key in ("format", "location", "online_url", "title", "agenda", "documents"):
+    for key in ("format", "location", "online_url", "title", "description", "agenda", "documents"):
+        if key == "description" and key not in before:
+            continue  # circulated before the description was part of the version: unknown, not changed
         # JSON turns tuples into lists: compare the JSON shapes.
         if before.get(key) != _json_shape(now[key]):
             changes[key] = before.get(key)
@@ -183,12 +194,15 @@ def _plan(meeting: Meeting) -> tuple[list[Invitation], dict, bool]:
 def circulation_preview(*, meeting: Meeting) -> dict:
     """What circulating now would send.
 
-    {"recipients": int, "update": bool, "changes": {...}, "languages": [{"language", "name",
-    "count", "subject", "text", "html"}, …]}: per language among the recipients, the email a
-    sample recipient of that language would receive (a member rather than a guest).
+    {"recipients": int, "newcomers": int, "update": bool, "changes": {...}, "languages":
+    [{"language", "name", "count", "subject", "text", "html"}, …]}: per language among the
+    current invitees who get it, the email a sample recipient of that language would receive
+    (a member rather than a guest). `recipients` counts the `newcomers` too: people the group
+    and administration settings invite who are not invited yet (circulating invites them first).
     """
     meeting = _with_data(meeting)
     recipients, changes, _bump = _plan(meeting)
+    newcomers = services.invitations_to_add(meeting)
     names = dict(settings.LANGUAGES)
     by_language: dict[str, list[Invitation]] = {}
     for invitation in recipients:
@@ -211,7 +225,8 @@ def circulation_preview(*, meeting: Meeting) -> dict:
             }
         )
     return {
-        "recipients": len(recipients),
+        "recipients": len(recipients) + newcomers,
+        "newcomers": newcomers,
         "update": meeting.circulated_at is not None,
         "changes": changes,
         "languages": languages,
@@ -222,12 +237,17 @@ def circulation_preview(*, meeting: Meeting) -> dict:
 def circulate_agenda(*, meeting: Meeting, by: Member | None, note: str = "") -> int:
     """Send the agenda with its calendar invitation to every invitee without the current version.
 
-    The first circulation invites everyone and schedules the meeting; later ones send the
-    update (same UID, higher SEQUENCE) to those who had an older version, and invitations to
-    those who had none. `note` is the organiser's word on what changed. Returns the count queued.
+    The invitations are first brought in line with the group and administration settings, so
+    that people who joined the group since are invited too (and those who left get a
+    cancellation). The first circulation invites everyone and schedules the meeting; later ones
+    send the update (same UID, higher SEQUENCE) to those who had an older version, and
+    invitations to those who had none. `note` is the organiser's word on what changed. Returns
+    the count queued.
     """
     locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
     _check_can_be_sent(locked)
+    # The newcomers get their invitation below, with everyone else: one email each.
+    services.sync_invitations(meeting=locked, by=by, send_to_added=False)
     meeting = _with_data(locked)
     if not meeting.agenda:
         raise ValidationError(_("Add at least one agenda item before circulating the agenda."))
@@ -331,7 +351,9 @@ def due_reminders(now: datetime) -> list[tuple[Invitation, str]]:
     """(invitation, "unanswered" | "accepted") for every reminder due at `now`."""
     # The "N days before" window differs per meeting: found among the few upcoming meetings
     # here rather than with date arithmetic in SQL, which differs between databases.
+    # Nobody is asked to answer once answering has closed (the meeting's RSVP deadline).
     windows = Meeting.objects.filter(
+        Q(rsvp_deadline__isnull=True) | Q(rsvp_deadline__gt=now),
         status=Status.SCHEDULED,
         starts_at__gt=now,
         remind_unanswered_days__isnull=False,
@@ -365,14 +387,17 @@ def due_reminders(now: datetime) -> list[tuple[Invitation, str]]:
     meetings = {m.pk: m for m in Meeting.objects.with_detail_data().filter(pk__in=meeting_ids)}
     for invitation, _kind in due:
         invitation.meeting = meetings[invitation.meeting_id]
+    for meeting_id, meeting in meetings.items():
+        rsvp.mark_substitute_rights(meeting, [i for i, _kind in due if i.meeting_id == meeting_id])
     return due
 
 
 def send_due_reminders(*, now: datetime | None = None) -> int:
     """Queue every reminder that is due; each is sent once, however often this runs. Returns the count.
 
-    N days before the meeting (its remind_unanswered_days) to invitees who have not answered;
-    the day before to those who accepted. Never for drafts, cancelled meetings or removed invitees.
+    N days before the meeting (its remind_unanswered_days) to invitees who have not answered,
+    until its RSVP deadline; the day before to those who accepted. Never for drafts, cancelled
+    meetings or removed invitees.
     """
     now = now or timezone.now()
     sent = 0

@@ -125,7 +125,8 @@ def meeting_fields() -> dict[str, forms.Field]:
 
 
 class MeetingForm(LanguageGroups, forms.Form):
-    """Create or edit one meeting. `status` offers draft and scheduled (and held once it took place)."""
+    """Create or edit one meeting. `status` offers draft (until the agenda is circulated) and
+    scheduled, and held when editing (services.update_meeting refuses it before the start)."""
 
     def __init__(self, *args, meeting: Meeting | None = None, **kwargs):
         if meeting is not None and "initial" not in kwargs:
@@ -141,6 +142,15 @@ class MeetingForm(LanguageGroups, forms.Form):
             initial=Meeting.Status.SCHEDULED,
             help_text=_("A draft is visible to the group but not yet announced."),
         )
+        if meeting is not None and meeting.circulated_at is not None:
+            # Draft is no longer offered, but stays a valid value: a form opened before the
+            # circulation gets the service's clear error on this field, not "not a valid choice".
+            self.fields["status"].widget.choices = [
+                (status.value, status.label) for status in statuses if status != Meeting.Status.DRAFT
+            ]
+            self.fields["status"].help_text = _(
+                "The agenda was sent: the meeting can no longer go back to draft."
+            )
         if meeting is not None:
             # The initial list of checked administrations comes from the prefetched relation.
             self.fields["invited_administrations"].initial = [

@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings import emails
+from meetings import emails, rsvp
 from meetings.access import may_manage
 from meetings.circulation import REACHABLE, reply_address
 from meetings.models import Invitation, Meeting
@@ -78,6 +78,8 @@ class AnswersOverview:
     recently_reminded: int = 0
     # Whether the chair's button already queued reminders for this meeting (the outbox has them).
     chair_reminders_sent: bool = False
+    # Why nobody can be reminded although some have not answered (answering has closed); else "".
+    reminders_closed: str = ""
 
     @property
     def invited_count(self) -> int:
@@ -257,9 +259,10 @@ def answers_overview(meeting: Meeting) -> AnswersOverview:
 
     now = timezone.now()
     pending_members, pending_addresses, pressed = _reminders_in_outbox(meeting)
+    reminders_closed = _answering_closed(meeting, now)
     remindable, recent = [], 0
     for invitation in invitations:
-        if not _may_be_reminded(invitation):
+        if reminders_closed or not _may_be_reminded(invitation):
             continue
         if (
             _recently_reminded(invitation, now)
@@ -280,10 +283,20 @@ def answers_overview(meeting: Meeting) -> AnswersOverview:
         remindable=remindable,
         recently_reminded=recent,
         chair_reminders_sent=pressed,
+        reminders_closed=reminders_closed,
     )
 
 
 # --- The reminder button --------------------------------------------------------------------
+
+
+def _answering_closed(meeting: Meeting, now: datetime) -> str:
+    """Why a reminder to answer makes no sense any more (the RSVP deadline passed), else ""."""
+    if meeting.rsvp_deadline and meeting.rsvp_deadline <= now:
+        return _("Answers were due by %(deadline)s: answering has closed, so nobody is reminded.") % {
+            "deadline": rsvp.deadline_text(meeting)
+        }
+    return ""
 
 
 def _check_can_remind(meeting: Meeting, now: datetime) -> None:
@@ -295,16 +308,21 @@ def _check_can_remind(meeting: Meeting, now: datetime) -> None:
         raise ValidationError(
             _("The agenda has not been circulated yet: invitees have no invitation to answer.")
         )
+    closed = _answering_closed(meeting, now)
+    if closed:
+        raise ValidationError(closed)
 
 
 @transaction.atomic
 def remind_unanswered(*, meeting: Meeting, by: Member) -> int:
     """Queue a reminder to every invitee who has not answered; returns how many were queued.
 
-    Each person gets at most one per pressing, none if they were reminded less than
-    REMIND_AGAIN_AFTER ago or a reminder for them still waits in the outbox. Each reminder is
-    claimed first with a conditional UPDATE on unanswered_reminder_sent_at, so two pressings at
-    the same moment (or a pressing and the automatic reminders) remind a person once.
+    ValidationError when there is nothing to remind of: the meeting is cancelled or over, was
+    not circulated, or its RSVP deadline has passed. Each person gets at most one per pressing,
+    none if they were reminded less than REMIND_AGAIN_AFTER ago or a reminder for them still
+    waits in the outbox. Each reminder is claimed first with a conditional UPDATE on
+    unanswered_reminder_sent_at, so two pressings at the same moment (or a pressing and the
+    automatic reminders) remind a person once.
     """
     if not may_manage(by, meeting):
         raise PermissionDenied
@@ -324,8 +342,10 @@ def remind_unanswered(*, meeting: Meeting, by: Member) -> int:
     if not candidates:
         return 0
 
-    # The emails read the agenda and documents, the organiser (reply address) and the group.
+    # The emails read the agenda and documents, the organiser (reply address) and the group,
+    # and whether each invitee may send a substitute (their one-click links).
     loaded = Meeting.objects.with_detail_data().get(pk=meeting.pk)
+    rsvp.mark_substitute_rights(loaded, candidates)
     batch = chair_reminder_batch(meeting)
     reply_to = reply_address(loaded)
     seen: set[str] = set()

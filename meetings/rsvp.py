@@ -9,14 +9,14 @@ current answer is always the last one committed.
 Rules: a removed invitation, a cancelled meeting or one that has taken place takes no answer;
 after the meeting's RSVP deadline only the chair or secretariat (Action.MANAGE_MEETINGS in the
 meeting's group) may change an answer; how one joins (on site or online) is asked of hybrid
-meetings only.
+meetings only. An observer of the meeting's group (no Action.ANSWER there) is invited with the
+group and says whether they come, but sends no substitute (`may_send_substitute`).
 
 The one-click links carry a signed token (`answer_token`) bound to one invitation and its
 meeting; it stops working when the meeting ends (`invitation_from_token`).
 """
 
 from enum import StrEnum
-from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -30,8 +30,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from meetings.models import AttendanceMode, Invitation, Meeting, RsvpAnswer
-from members.access import Action, can
-from members.models import Member, User
+from members.access import RULES, Action, can, role_in
+from members.models import Member, Membership, User
 
 Rsvp = Invitation.Rsvp
 Channel = RsvpAnswer.Channel
@@ -134,13 +134,14 @@ def answer_url(invitation: Invitation, answer: str = "") -> str:
 
 
 def answer_links(invitation: Invitation) -> list[dict]:
-    """[{"answer", "label", "url"}] for Accept, Tentative, Decline and Send a substitute.
+    """[{"answer", "label", "url"}] for Accept, Tentative, Decline and (if allowed) Send a substitute.
 
     Labels are lazy: they render in the language active when the email is rendered.
     """
     base = answer_url(invitation)
     return [
-        {"answer": answer, "label": ANSWER_ACTIONS[answer], "url": f"{base}?a={answer}"} for answer in ANSWERS
+        {"answer": answer, "label": ANSWER_ACTIONS[answer], "url": f"{base}?a={answer}"}
+        for answer in answers_for(invitation)
     ]
 
 
@@ -152,7 +153,55 @@ def may_answer_for_others(member: Member | None, meeting: Meeting) -> bool:
     return can(member, Action.MANAGE_MEETINGS, meeting.group_id)
 
 
-def _deadline_text(meeting: Meeting) -> str:
+# Invitations whose own terms decide whether a substitute may be sent, whatever the invitee's role
+# in the group: the chair chose this person by name, or they are not on the platform.
+OWN_TERMS_SOURCES = frozenset({Source.PERSONAL, Source.GUEST})
+# Impersonal: the observer reads it, and so does the chair recording an observer's answer.
+SUBSTITUTE_REFUSED = gettext_lazy(
+    "Observers of this group say whether they will attend, but cannot send someone in their place."
+)
+
+
+def may_send_substitute(invitation: Invitation) -> bool:
+    """Whether the invitee may send someone in their place.
+
+    A member of the meeting's group whose role does not allow Action.ANSWER there (an
+    observer) may not; guests, personal invitations and people outside the group keep their
+    invitation's rules. Reads `invitation.substitute_allowed` when `mark_substitute_rights`
+    set it; else looks up the invitee's roles (one query, cached on the member).
+    """
+    if not invitation.member_id or invitation.source in OWN_TERMS_SOURCES:
+        return True
+    known = getattr(invitation, "substitute_allowed", None)
+    if known is not None:
+        return known
+    member, group_id = invitation.member, invitation.meeting.group_id
+    return role_in(member, group_id) is None or can(member, Action.ANSWER, group_id)
+
+
+def mark_substitute_rights(meeting: Meeting, invitations: list[Invitation]) -> None:
+    """Set `substitute_allowed` on each invitation in one query (emails to many invitees)."""
+    member_ids = [i.member_id for i in invitations if i.member_id and i.source not in OWN_TERMS_SOURCES]
+    roles = dict(
+        Membership.objects.current()
+        .filter(group_id=meeting.group_id, member_id__in=member_ids)
+        .values_list("member_id", "role")
+    )
+    for invitation in invitations:
+        role = roles.get(invitation.member_id)
+        # The same rule as may_send_substitute: outside the group, or a role that may answer.
+        invitation.substitute_allowed = role is None or role in RULES[Action.ANSWER]
+
+
+def answers_for(invitation: Invitation) -> tuple[str, ...]:
+    """The answers this invitee may give, in the order pages and emails offer them."""
+    if may_send_substitute(invitation):
+        return ANSWERS
+    return tuple(answer for answer in ANSWERS if answer != Rsvp.DELEGATED)
+
+
+def deadline_text(meeting: Meeting) -> str:
+    """The RSVP deadline in the active time zone, e.g. "14 January 2027, 17:00"."""
     local = timezone.localtime(meeting.rsvp_deadline)
     return f"{date_format(local, 'DATE_FORMAT')}, {local:%H:%M}"
 
@@ -180,7 +229,7 @@ def closed_reason(invitation: Invitation, *, by: Member | None = None, now=None)
             return _(
                 "Answers were due by %(deadline)s. To change your answer now, please contact the "
                 "chair or the secretariat."
-            ) % {"deadline": _deadline_text(meeting)}
+            ) % {"deadline": deadline_text(meeting)}
     return ""
 
 
@@ -202,8 +251,11 @@ def _check_may_answer(invitation: Invitation, *, by: Member | None, channel: str
         raise ValidationError(reason)
 
 
-def _clean_comment(comment: str) -> str:
-    comment = (comment or "").replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
+def _clean_comment(comment: str | None, invitation: Invitation) -> str:
+    """The comment to store; None keeps the current one (a quick answer button sends none)."""
+    if comment is None:
+        return invitation.rsvp_comment
+    comment = comment.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     if len(comment) > MAX_COMMENT:
         raise ValidationError(
             {"comment": _("The comment can be at most %(max)d characters long.") % {"max": MAX_COMMENT}}
@@ -279,14 +331,14 @@ def record_rsvp(
     answer: str,
     by: Member | None = None,
     channel: str,
-    comment: str = "",
+    comment: str | None = "",
     attendance_mode: str | None = "",
 ) -> Invitation:
     """Record an answer (accepted, tentative or declined) and return the updated invitation.
 
     `by` is who answers: the invitee themself, or the chair or secretariat for someone else;
-    None when a one-click link or a calendar reply proved who answers. `attendance_mode`
-    None keeps the current one. Sending a substitute goes through `delegate`.
+    None when a one-click link or a calendar reply proved who answers. `comment` and
+    `attendance_mode` None keep the current ones. Sending a substitute goes through `delegate`.
     """
     if answer == Rsvp.DELEGATED:
         raise ValidationError({"substitute": _("Choose who will attend in your place.")})
@@ -299,7 +351,7 @@ def record_rsvp(
         answer=answer,
         by=by,
         channel=channel,
-        comment=_clean_comment(comment),
+        comment=_clean_comment(comment, locked),
         attendance_mode=_clean_mode(locked, answer, attendance_mode),
     )
 
@@ -347,7 +399,7 @@ def delegate(
     name: str = "",
     language: str = "",
     channel: str = Channel.WEB,
-    comment: str = "",
+    comment: str | None = "",
 ) -> Invitation:
     """Send a substitute: the invitee's answer becomes "delegated". Returns the substitute's invitation.
 
@@ -355,7 +407,8 @@ def delegate(
     without an account, by `email` (a guest invitation, with `name` and `language`). An address
     that belongs to a member is that member. The substitute gets their own invitation (source
     SUBSTITUTE, or the one they already hold) and answers for themselves; when the agenda was
-    already circulated, it is sent to them after commit.
+    already circulated, it is queued for them in this transaction. An observer of the group
+    sends nobody (`may_send_substitute`).
     """
     if substitute is not None and email:
         raise ValidationError(
@@ -373,7 +426,9 @@ def delegate(
     locked = _locked(invitation)
     locked.meeting = meeting
     _check_may_answer(locked, by=by, channel=channel)
-    comment = _clean_comment(comment)
+    if not may_send_substitute(locked):
+        raise ValidationError({"answer": SUBSTITUTE_REFUSED})
+    comment = _clean_comment(comment, locked)
 
     if email:
         try:
@@ -447,17 +502,13 @@ def delegate(
         delegated_to=replacement,
     )
     if is_new and meeting.circulated_at is not None:
-        transaction.on_commit(partial(_send_invitation, meeting.pk, replacement.pk, by))
+        # In this transaction, like circulate_agenda: the outbox row commits with the answer, so
+        # an email that fails to render undoes the answer instead of going missing after commit.
+        # Imported here: meetings.circulation renders emails, which read this module's links.
+        from meetings import circulation
+
+        circulation.send_to_new_invitees(meeting=meeting, invitations=[replacement], by=by)
     return replacement
-
-
-def _send_invitation(meeting_id: int, invitation_id: int, by: Member | None) -> None:
-    # Imported here: meetings.circulation renders emails, which read this module's links.
-    from meetings import circulation
-
-    meeting = Meeting.objects.get(pk=meeting_id)
-    invitations = list(Invitation.objects.filter(pk=invitation_id).select_related("member__user"))
-    circulation.send_to_new_invitees(meeting=meeting, invitations=invitations, by=by)
 
 
 # --- What the meeting page shows ---------------------------------------------------------------
@@ -474,6 +525,7 @@ def answer_context(member: Member, meeting: Meeting, invitation: Invitation | No
         invitation = next((i for i in active if i.member_id == member.pk), None)
     if invitation is not None:
         invitation.meeting = meeting
+        invitation.member = member  # its roles are loaded already: no query for may_send_substitute
     manages = may_answer_for_others(member, meeting)
     closed = closed_reason(invitation, by=member) if invitation is not None else ""
     substitute_id = invitation.delegated_to_id if invitation is not None else None
@@ -481,6 +533,7 @@ def answer_context(member: Member, meeting: Meeting, invitation: Invitation | No
         "answer_invitation": invitation,
         "answer_substitute": next((i for i in active if substitute_id and i.pk == substitute_id), None),
         "answer_closed": closed,
+        "answer_may_delegate": invitation is not None and may_send_substitute(invitation),
         "answer_choices": [
             (answer, ANSWER_ACTIONS[answer]) for answer in ANSWERS if answer != Rsvp.DELEGATED
         ],

@@ -3,6 +3,12 @@
 Thin: meetings.rsvp decides who may answer and records the answer. The one-click page works
 without signing in; GET only shows the form (mail security scanners open every link), POST
 answers. It keeps Django's CSRF protection: the GET page sets the cookie the POST needs.
+
+Privacy: invitation emails get forwarded, so whoever holds a one-click link is not known to be
+the invitee. That page therefore lists no colleagues (not even their names: who works where, and
+who is on the platform, is personal data); it asks for the substitute's email address, which
+the invitee knows and a stranger would have to know already. Signed in, a member picks from the
+list of their administration's colleagues, as the members directory shows them anyway.
 """
 
 from zoneinfo import ZoneInfo
@@ -12,7 +18,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -76,13 +84,30 @@ class AnswerForm(forms.Form):
         max_length=150,
     )
 
-    def __init__(self, *args, meeting: Meeting, colleagues: list[Member], answer_label: str = "", **kwargs):
+    def __init__(
+        self,
+        *args,
+        meeting: Meeting,
+        colleagues: list[Member],
+        answer_label: str = "",
+        may_delegate: bool = True,
+        signed_in: bool = True,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.may_delegate = may_delegate
         if answer_label:
             self.fields["answer"].label = answer_label
         if meeting.format != Meeting.Format.HYBRID:
             del self.fields["attendance_mode"]
         self.colleagues = {member.pk: member for member in colleagues}
+        if not may_delegate:
+            # "Sending a substitute" stays a valid value (a stale form or link gets the clear
+            # error of clean()), but it is not offered, nor are the substitute's fields.
+            self.fields["answer"].widget.choices = [c for c in ANSWER_CHOICES if c[0] != Rsvp.DELEGATED]
+            for name in ("substitute", "substitute_email", "substitute_name"):
+                del self.fields[name]
+            return
         if colleagues:
             self.fields["substitute"].choices = [
                 ("", _("Choose a colleague")),
@@ -90,6 +115,12 @@ class AnswerForm(forms.Form):
             ]
         else:
             del self.fields["substitute"]
+        if not signed_in:
+            self.fields["substitute_email"].label = _("The email address of the person who will attend")
+            self.fields["substitute_email"].help_text = _(
+                "For a colleague on the platform, the address of their account."
+            )
+            self.fields["substitute_name"].label = _("Their name (if they are not on the platform yet)")
 
     @staticmethod
     def _colleague_choices(colleagues: list[Member]) -> list[tuple[int, str]]:
@@ -102,6 +133,9 @@ class AnswerForm(forms.Form):
         data = super().clean()
         if data.get("answer") != Rsvp.DELEGATED:
             data["substitute"], data["substitute_email"], data["substitute_name"] = None, "", ""
+            return data
+        if not self.may_delegate:
+            self.add_error("answer", rsvp.SUBSTITUTE_REFUSED)
             return data
         if (
             not data.get("substitute")
@@ -120,8 +154,9 @@ class AnswerForm(forms.Form):
 
 def _initial(request: HttpRequest, invitation: Invitation) -> dict:
     """The answer asked for in the link (?a=…), else the current one; the current comment and mode."""
+    offered = rsvp.answers_for(invitation)
     asked = request.GET.get("a", "")
-    answer = asked if asked in rsvp.ANSWERS else (invitation.rsvp if invitation.rsvp in rsvp.ANSWERS else "")
+    answer = asked if asked in offered else (invitation.rsvp if invitation.rsvp in offered else "")
     return {
         "answer": answer,
         "comment": invitation.rsvp_comment,
@@ -138,8 +173,14 @@ def _add_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 def _submit(form: AnswerForm, *, invitation: Invitation, by: Member | None, channel: str) -> Invitation:
-    """Record the form's answer; returns the substitute's invitation when one is sent, else the invitation."""
+    """Record the form's answer; returns the substitute's invitation when one is sent, else the invitation.
+
+    A form that does not carry the comment or the joining mode (the quick answer buttons of
+    "My meetings") keeps the current ones.
+    """
     data = form.cleaned_data
+    comment = (data.get("comment") or "") if "comment" in form.data else None
+    mode = (data.get("attendance_mode") or "") if "attendance_mode" in form.data else None
     if data["answer"] == Rsvp.DELEGATED:
         return rsvp.delegate(
             invitation=invitation,
@@ -148,15 +189,15 @@ def _submit(form: AnswerForm, *, invitation: Invitation, by: Member | None, chan
             email=data.get("substitute_email") or "",
             name=data.get("substitute_name") or "",
             channel=channel,
-            comment=data.get("comment") or "",
+            comment=comment,
         )
     return rsvp.record_rsvp(
         invitation=invitation,
         answer=data["answer"],
         by=by,
         channel=channel,
-        comment=data.get("comment") or "",
-        attendance_mode=data.get("attendance_mode") or "",
+        comment=comment,
+        attendance_mode=mode,
     )
 
 
@@ -200,10 +241,16 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     by = invitation.member if invitation.member_id else None
     with translation.override(language), timezone.override(ZoneInfo(recipient_timezone(invitation))):
         closed = rsvp.closed_reason(invitation, by=by)
-        colleagues = [] if closed else list(rsvp.colleagues_of(invitation))
+        may_delegate = rsvp.may_send_substitute(invitation)
         post = request.POST if request.method == "POST" and not closed else None
+        # No list of colleagues without signing in: see the module's docstring.
         form = AnswerForm(
-            data=post, meeting=meeting, colleagues=colleagues, initial=_initial(request, invitation)
+            data=post,
+            meeting=meeting,
+            colleagues=[],
+            may_delegate=may_delegate,
+            signed_in=False,
+            initial=_initial(request, invitation),
         )
         if form.is_bound and form.is_valid():
             try:
@@ -225,6 +272,11 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
             "form": form,
             "closed": closed,
             "token": token,
+            # Members may sign in to choose among their colleagues instead of typing an address.
+            "sign_in_url": reverse("meetings:answer-web", args=[meeting.pk]) + "?a=delegated"
+            if invitation.member_id and may_delegate
+            else "",
+            "substitute_refused": "" if may_delegate else rsvp.SUBSTITUTE_REFUSED,
         }
         response = render(request, "meetings/answer.html", context)
     return _no_robots(response, language)
@@ -233,13 +285,25 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 # --- Signed in: one's own answer, and the chair's for anyone ---------------------------------------
 
 
+def _next_url(request: HttpRequest) -> str:
+    """The page to return to (the `next` field), if it is on this site; else ""."""
+    url = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if safe else ""
+
+
 def _answer_page(
     request: HttpRequest, meeting: Meeting, invitation: Invitation, *, channel: str, for_other: bool
 ) -> HttpResponse:
     by = request.member
     invitation.meeting = meeting
+    if invitation.member_id == by.pk:
+        invitation.member = by  # its roles, once loaded, serve both checks below
     closed = rsvp.closed_reason(invitation, by=by)
-    colleagues = [] if closed else list(rsvp.colleagues_of(invitation))
+    may_delegate = rsvp.may_send_substitute(invitation)
+    colleagues = [] if closed or not may_delegate else list(rsvp.colleagues_of(invitation))
     label = _("Answer of %(name)s") % {"name": invitation.display_name} if for_other else ""
     post = request.POST if request.method == "POST" and not closed else None
     form = AnswerForm(
@@ -247,6 +311,7 @@ def _answer_page(
         meeting=meeting,
         colleagues=colleagues,
         answer_label=label,
+        may_delegate=may_delegate,
         initial=_initial(request, invitation),
     )
     if form.is_bound and form.is_valid():
@@ -269,13 +334,15 @@ def _answer_page(
             else:
                 text = _("Your answer is saved: %(answer)s.") % {"answer": answer_text}
             messages.success(request, text)
-            return redirect("meetings:detail", pk=meeting.pk)
+            return redirect(_next_url(request) or reverse("meetings:detail", args=[meeting.pk]))
     context = {
         "meeting": meeting,
         "invitation": invitation,
         "form": form,
         "closed": closed,
         "for_other": for_other,
+        "substitute_refused": "" if may_delegate else rsvp.SUBSTITUTE_REFUSED,
+        "next_url": _next_url(request),
     }
     return render(request, "meetings/answer_page.html", context)
 

@@ -2,13 +2,12 @@
 
 Calendar rule (RFC 5546): once the agenda has been circulated (`circulated_at` set), every
 change calendars must apply raises `sequence` by one, at most once per change. The chair
-then re-circulates the update; invitees added or removed later are told after commit
-through meetings.circulation.
+then re-circulates the update; invitees added or removed later are told through
+meetings.circulation, in the same transaction as the change (the outbox delivers after commit).
 """
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from functools import partial
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -50,7 +49,8 @@ MEETING_FIELDS = frozenset(
         "remind_accepted_day_before",
     }
 )
-# What an invitee's calendar shows: a change to any of these, after circulation, is an update.
+# What an invitee's calendar shows (the description is the event's DESCRIPTION): a change to
+# any of these, after circulation, is an update.
 CALENDAR_FIELDS = (
     "starts_at",
     "ends_at",
@@ -58,6 +58,7 @@ CALENDAR_FIELDS = (
     "format",
     "online_url",
     *(f"title_{code}" for code in LANGUAGE_CODES),
+    *(f"description_{code}" for code in LANGUAGE_CODES),
 )
 AGENDA_ITEM_FIELDS = frozenset(
     {
@@ -118,6 +119,23 @@ def _check_meeting(meeting: Meeting) -> None:
         raise ValidationError(errors)
 
 
+def _check_status(meeting: Meeting, now: datetime) -> None:
+    """ValidationError on `status` when the meeting's status contradicts what happened."""
+    if meeting.status == Meeting.Status.DRAFT and meeting.circulated_at is not None:
+        raise ValidationError(
+            {
+                "status": _(
+                    "The agenda was already sent to the invitees, so the meeting can no longer go "
+                    "back to draft. To call it off, cancel it."
+                )
+            }
+        )
+    if meeting.status == Meeting.Status.HELD and meeting.starts_at and meeting.starts_at > now:
+        raise ValidationError(
+            {"status": _("The meeting has not started yet: it can be marked as held once it has started.")}
+        )
+
+
 def _check_changeable(meeting: Meeting) -> None:
     if meeting.is_cancelled:
         raise ValidationError(_("This meeting was cancelled; it can no longer be changed."))
@@ -171,7 +189,9 @@ def update_meeting(
     invited_administrations: Iterable[Administration] | None = None,
     **changes,
 ) -> Meeting:
-    """Apply changes; after circulation a change of time, place, format, link or title raises SEQUENCE."""
+    """Apply changes; after circulation a change of time, place, format, link, title or
+    description raises SEQUENCE. A circulated meeting does not go back to draft, and a meeting
+    is held only once it has started."""
     _reject_unknown(changes, MEETING_FIELDS)
     meeting = _locked(meeting)
     _check_changeable(meeting)
@@ -182,6 +202,7 @@ def update_meeting(
         setattr(meeting, field, value)
     meeting.location = (meeting.location or "").strip()
     _check_meeting(meeting)
+    _check_status(meeting, timezone.now())
     if meeting.circulated_at is not None and any(
         getattr(meeting, field) != value for field, value in before.items()
     ):
@@ -556,15 +577,26 @@ def _wanted_members(meeting: Meeting) -> dict[int, tuple[str, str]]:
     return wanted
 
 
+def invitations_to_add(meeting: Meeting) -> int:
+    """How many people sync_invitations would invite now (e.g. who joined the group since). Reads only."""
+    invited = set(
+        meeting.invitations.filter(member__isnull=False, removed_at__isnull=True).values_list(
+            "member_id", flat=True
+        )
+    )
+    return len(set(_wanted_members(meeting)) - invited)
+
+
 @transaction.atomic
 def sync_invitations(
-    *, meeting: Meeting, by: Member | None = None
+    *, meeting: Meeting, by: Member | None = None, send_to_added: bool = True
 ) -> tuple[list[Invitation], list[Invitation]]:
     """Make the invitations match the whole-group and administration settings: (added, removed).
 
     Personal invitations, guests and substitutes are kept. A removed invitation that is
     wanted again comes back without its old answer. When the agenda was already circulated,
-    the added get the current version and the removed a cancellation, after commit.
+    the added get the current version (unless `send_to_added` is False: the caller circulates
+    it to them) and the removed a cancellation, queued in this transaction.
     """
     wanted = _wanted_members(meeting)
     existing = {
@@ -602,38 +634,28 @@ def sync_invitations(
     if restored or removed or retagged:
         Invitation.objects.bulk_update([*restored, *removed, *retagged], fields)
     added = [*created, *restored]
-    _tell_invitees(meeting=meeting, added=added, removed=removed, by=by)
+    _tell_invitees(meeting=meeting, added=added if send_to_added else [], removed=removed, by=by)
     return added, removed
 
 
 def _tell_invitees(
     *, meeting: Meeting, added: list[Invitation], removed: list[Invitation], by: Member | None
 ) -> None:
-    """After commit, once circulated: the current version to the added, a cancellation to the removed."""
+    """Once circulated: the current version to the added, a cancellation to the removed.
+
+    Queued in the caller's transaction, as circulate_agenda does: the outbox rows commit with
+    the change (members.services.queue_message delivers after commit), so an email that fails
+    to render undoes the change instead of silently never existing.
+    """
     if meeting.circulated_at is None or meeting.is_cancelled:
         return
-    if added:
-        ids = [invitation.pk for invitation in added]
-        transaction.on_commit(partial(_send_to_new_invitees, meeting.pk, ids, by))
-    if removed:
-        ids = [invitation.pk for invitation in removed]
-        transaction.on_commit(partial(_send_cancellations, meeting.pk, ids, by))
-
-
-def _send_to_new_invitees(meeting_id: int, invitation_ids: list[int], by: Member | None) -> None:
-    from meetings import circulation  # built alongside; imported late so that this module stands alone
-
-    meeting = Meeting.objects.get(pk=meeting_id)
-    invitations = list(Invitation.objects.filter(pk__in=invitation_ids).select_related("member__user"))
-    circulation.send_to_new_invitees(meeting=meeting, invitations=invitations, by=by)
-
-
-def _send_cancellations(meeting_id: int, invitation_ids: list[int], by: Member | None) -> None:
+    # Imported here: meetings.circulation calls sync_invitations, so it imports this module.
     from meetings import circulation
 
-    meeting = Meeting.objects.get(pk=meeting_id)
-    invitations = list(Invitation.objects.filter(pk__in=invitation_ids).select_related("member__user"))
-    circulation.send_cancellations(meeting=meeting, invitations=invitations, by=by)
+    if added:
+        circulation.send_to_new_invitees(meeting=meeting, invitations=added, by=by)
+    if removed:
+        circulation.send_cancellations(meeting=meeting, invitations=removed, by=by)
 
 
 @transaction.atomic

@@ -577,6 +577,7 @@ def circulate(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "meeting": meeting,
         "count": preview["recipients"],
+        "newcomers": preview["newcomers"],
         "previews": preview["languages"],
         "is_update": preview["update"],
         "changes": preview.get("changes") or {},

@@ -209,17 +209,34 @@ def test_bad_answer_is_explained_next_to_the_field_and_changes_nothing(client, g
 # --- Substitutes from the link -----------------------------------------------------------------------
 
 
-def test_invitee_sends_a_colleague_from_the_link(client, group, chair, focal_point):
+def test_link_holder_is_shown_no_colleague_of_the_invitee(client, group, chair, focal_point):
+    """Invitation emails get forwarded: the link's page shows none of the administration's people."""
     meeting = make_meeting(group, chair)
     invitation = invite(meeting, [focal_point])[0]
     colleague = make_member(None, administration=focal_point.administration)
-    make_member(group)  # another administration: not offered
+    colleague.job_title = "Head of the sustainability unit"
+    colleague.save()
 
     page = client.get(answer_path(invitation, "delegated"))
-    assert colleague.user.name in page.text
-    assert page.text.count("<option") == 2  # "choose", and the one colleague
 
-    response = client.post(answer_path(invitation), {"answer": "delegated", "substitute": colleague.pk})
+    assert page.status_code == 200
+    assert colleague.user.name not in page.text
+    assert colleague.job_title not in page.text
+    assert colleague.user.email not in page.text
+    assert "<option" not in page.text
+    assert 'name="substitute_email"' in page.text  # the address is asked for instead
+    # A member may sign in to choose from the list.
+    assert reverse("meetings:answer-web", args=[meeting.pk]) + "?a=delegated" in page.text
+
+
+def test_invitee_sends_a_colleague_from_the_link_by_their_address(client, group, chair, focal_point):
+    meeting = make_meeting(group, chair)
+    invitation = invite(meeting, [focal_point])[0]
+    colleague = make_member(None, administration=focal_point.administration)
+
+    response = client.post(
+        answer_path(invitation), {"answer": "delegated", "substitute_email": colleague.user.email.upper()}
+    )
 
     assert response.status_code == 200
     assert colleague.user.name in response.text
@@ -454,6 +471,64 @@ def test_page_errors_are_shown_and_change_nothing(client, group, chair, focal_po
     assert not RsvpAnswer.objects.exists()
 
 
+# --- Observers: they say whether they come, but send nobody -------------------------------------------
+
+
+@pytest.fixture
+def observed(group, chair, observer):
+    """A meeting the observer is invited to with the whole group, and their invitation."""
+    speaks(observer, "en")
+    meeting = make_meeting(group, chair)
+    return meeting, invite(meeting, [observer])[0]
+
+
+def test_observer_is_offered_no_substitute_on_the_meeting_page(client, observed, observer):
+    meeting, _invitation = observed
+    client.force_login(observer.user)
+
+    page = client.get(reverse("meetings:detail", args=[meeting.pk]))
+
+    assert 'id="my-answer-accepted"' in page.text and 'id="my-answer-declined"' in page.text
+    assert "Send a substitute instead" not in page.text
+
+
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_observer_answer_pages_offer_no_substitute_and_refuse_one_with_a_message(
+    client, observed, observer, signed_in
+):
+    meeting, invitation = observed
+    if signed_in:
+        client.force_login(observer.user)
+        url = reverse("meetings:answer-web", args=[meeting.pk])
+    else:
+        url = answer_path(invitation)
+
+    page = client.get(url + "?a=delegated")
+
+    assert 'value="accepted"' in page.text and 'value="declined"' in page.text
+    assert 'value="delegated"' not in page.text
+    assert 'name="substitute_email"' not in page.text
+    assert "cannot send someone in their place" in page.text
+
+    # A form or link from before, posting a substitute anyway.
+    response = client.post(url, {"answer": "delegated", "substitute_email": "friend@elsewhere.example"})
+
+    assert response.status_code == 200
+    assert 'id="id_answer_error"' in response.text
+    assert "cannot send someone in their place" in response.text
+    assert snapshot(invitation) == (Rsvp.NONE, None, "", "")
+    assert not Invitation.objects.filter(email="friend@elsewhere.example").exists()
+
+
+def test_observer_accepts_from_the_link(client, observed):
+    _meeting, invitation = observed
+
+    response = client.post(answer_path(invitation), {"answer": "accepted"})
+
+    assert response.status_code == 200
+    assert snapshot(invitation)[0] == Rsvp.ACCEPTED
+
+
 def test_group_member_who_is_not_invited_has_nothing_to_answer(client, group, chair, focal_point):
     meeting = make_meeting(group, chair)
     client.force_login(focal_point.user)
@@ -555,11 +630,13 @@ def test_answer_link_page_queries_do_not_grow(
     invite(meeting, bulk_members(size, administration=focal_point.administration))
     path = answer_path(invitation, "delegated")
 
-    with django_assert_num_queries(2):  # the invitation with its meeting and people, the colleagues
+    # The invitation with its meeting and people, the invitee's roles (observers send nobody);
+    # the colleagues are not listed without signing in.
+    with django_assert_num_queries(2):
         response = client.get(path)
 
     assert response.status_code == 200
-    assert response.text.count("<option") == size + 1
+    assert "<option" not in response.text
 
 
 @pytest.mark.parametrize("size", [1, 25])
@@ -570,8 +647,8 @@ def test_answer_page_queries_do_not_grow(client, group, chair, focal_point, djan
     client.force_login(focal_point.user)
     url = reverse("meetings:answer-web", args=[meeting.pk])
 
-    # session, user, member, meeting, invitation, colleagues
-    with django_assert_num_queries(6):
+    # session, user, member, meeting, invitation, roles (observers send nobody), colleagues
+    with django_assert_num_queries(7):
         response = client.get(url)
 
     assert response.status_code == 200

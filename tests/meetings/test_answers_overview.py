@@ -332,6 +332,30 @@ def test_reminders_are_refused_before_the_agenda_is_circulated(client, chair, gr
     assert not OutboundMessage.objects.exists()
 
 
+def test_reminders_are_refused_once_answering_has_closed(client, chair, reminding):
+    meeting = reminding["meeting"]
+    deadline = timezone.now() - timedelta(hours=1)
+    Meeting.objects.filter(pk=meeting.pk).update(rsvp_deadline=deadline)
+    client.force_login(chair.user)
+
+    page = client.get(answers_url(meeting)).content.decode()
+    response = client.post(remind_url(meeting), follow=True)
+
+    assert "answering has closed, so nobody is reminded" in page
+    assert remind_url(meeting) not in page  # no button
+    assert "answering has closed, so nobody is reminded" in response.content.decode()
+    assert not OutboundMessage.objects.exists()
+    assert not Invitation.objects.filter(meeting=meeting, unanswered_reminder_sent_at__isnull=False).exists()
+
+
+def test_reminders_go_out_until_the_deadline(chair, reminding):
+    meeting = reminding["meeting"]
+    Meeting.objects.filter(pk=meeting.pk).update(rsvp_deadline=timezone.now() + timedelta(hours=1))
+    meeting.refresh_from_db()
+
+    assert remind_unanswered(meeting=meeting, by=chair) == 3
+
+
 def test_remind_needs_a_post(client, chair, reminding):
     client.force_login(chair.user)
 

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from meetings import circulation
 from meetings.models import Document, DocumentFile, Invitation, Meeting
+from members.models import Membership
 from members.outbox import Kind, OutboundMessage
 from members.services import deactivate_member
 from tests.factories import make_member
@@ -18,6 +19,7 @@ from tests.meetings.helpers import brussels, circulated, invite, make_meeting, n
 
 pytestmark = pytest.mark.django_db
 Status = Meeting.Status
+Source = Invitation.Source
 
 
 def calendar_of(row: OutboundMessage):
@@ -30,10 +32,18 @@ def calendar_of(row: OutboundMessage):
     return part["mimetype"], attachment, ical, event
 
 
+def hand_picked(group, chair, members, **fields):
+    """A meeting whose invitees are exactly `members`, chosen one by one (not the whole group):
+    circulating it, which first syncs the group's invitations, invites nobody else."""
+    meeting = make_meeting(group, chair, invite_whole_group=False, **fields)
+    invite(meeting, members, source=Source.PERSONAL)
+    return meeting
+
+
 @pytest.fixture
 def meeting(group, chair, focal_point, observer):
     """Three agenda items; invitees reading Dutch (chair), English, German, and a French guest."""
-    meeting = make_meeting(group, chair, members=[chair, focal_point, observer], items=3)
+    meeting = hand_picked(group, chair, [chair, focal_point, observer], items=3)
     Invitation.objects.create(meeting=meeting, email="guest@example.net", name="Ann Guest", language="fr")
     return meeting
 
@@ -90,7 +100,7 @@ def test_circulation_schedules_the_meeting_and_records_what_each_invitee_has(mee
 
 def test_email_shows_times_in_the_recipients_time_zone(group, chair, secretariat):
     traveller = make_member(group, language="en", timezone="America/New_York")
-    meeting = make_meeting(group, chair, members=[traveller], items=2, starts_at=brussels(2027, 1, 19, 10))
+    meeting = hand_picked(group, chair, [traveller], items=2, starts_at=brussels(2027, 1, 19, 10))
 
     circulation.circulate_agenda(meeting=meeting, by=secretariat)
 
@@ -151,7 +161,7 @@ def test_meeting_without_agenda_cannot_be_circulated(group, chair, focal_point, 
 
 
 def test_meeting_without_invitees_cannot_be_circulated(group, chair, secretariat):
-    meeting = make_meeting(group, chair, items=2)
+    meeting = make_meeting(group, chair, items=2, invite_whole_group=False)
 
     with pytest.raises(ValidationError, match="Nobody is invited"):
         circulation.circulate_agenda(meeting=meeting, by=secretariat)
@@ -199,7 +209,7 @@ def test_recirculation_sends_the_next_sequence_only_to_those_with_an_older_versi
 ):
     circulation.circulate_agenda(meeting=meeting, by=secretariat)
     newcomer = make_member(group, language="fr")
-    invite(meeting, [newcomer])
+    invite(meeting, [newcomer], source=Source.PERSONAL)
     # What update_meeting does after circulation: a new time is one more revision.
     Meeting.objects.filter(pk=meeting.pk).update(
         starts_at=meeting.starts_at + timedelta(days=1),
@@ -392,9 +402,12 @@ def test_a_new_document_after_circulation_is_an_update(meeting, focal_point, sec
 @pytest.mark.parametrize("extra", [5, 25])
 def test_circulation_costs_one_query_per_recipient(group, chair, secretariat, extra):
     """No query per email beyond its outbox row: templates and calendars read what was loaded."""
-    small = make_meeting(group, chair, invitees=2, items=3, languages=("nl", "fr"))
-    large = make_meeting(group, chair, invitees=2 + extra, items=3, languages=("nl", "fr"))
+    small = make_meeting(group, chair, invitees=2, items=3, languages=("nl", "fr"), invite_whole_group=False)
+    large = make_meeting(
+        group, chair, invitees=2 + extra, items=3, languages=("nl", "fr"), invite_whole_group=False
+    )
     for meeting in (small, large):
+        meeting.invitations.update(source=Source.PERSONAL)
         add_document(meeting, "Paper", item=meeting.agenda_items.first())
 
     with CaptureQueriesContext(connection) as for_small:
@@ -403,3 +416,90 @@ def test_circulation_costs_one_query_per_recipient(group, chair, secretariat, ex
         circulation.circulate_agenda(meeting=large, by=secretariat)
 
     assert len(for_large) - len(for_small) == extra  # one INSERT into the outbox each
+
+
+# --- The description is part of what invitees were told --------------------------------------------
+
+
+def test_changed_description_is_circulated_as_an_update_saying_so(meeting, focal_point, secretariat):
+    circulation.circulate_agenda(meeting=meeting, by=secretariat)
+    # What update_meeting does after circulation: a new description is one more revision.
+    Meeting.objects.filter(pk=meeting.pk).update(
+        description_en="Please read the draft plan before the meeting.", sequence=1
+    )
+    OutboundMessage.objects.all().delete()
+
+    preview = circulation.circulation_preview(meeting=meeting)
+    queued = circulation.circulate_agenda(meeting=meeting, by=secretariat)
+
+    assert "description" in preview["changes"]
+    assert queued == 4
+    row = OutboundMessage.objects.get(to_email=focal_point.user.email)
+    assert row.subject.startswith("Updated:")
+    assert "– the description" in row.body_text
+    assert "<li>the description</li>" in row.body_html
+    assert "Please read the draft plan before the meeting." in calendar_of(row)[3]["DESCRIPTION"]
+
+
+def test_version_circulated_before_descriptions_were_tracked_shows_no_description_change(
+    meeting, secretariat
+):
+    circulation.circulate_agenda(meeting=meeting, by=secretariat)
+    meeting.refresh_from_db()
+    older = {key: value for key, value in meeting.circulated_version.items() if key != "description"}
+    Meeting.objects.filter(pk=meeting.pk).update(circulated_version=older)
+    meeting.refresh_from_db()
+
+    assert circulation.changes_since_circulation(circulation._with_data(meeting)) == {}
+
+
+# --- Newcomers of the group are invited when the agenda is (re-)circulated --------------------------
+
+
+@pytest.fixture
+def whole_group(group, chair, focal_point):
+    """A meeting of the whole group (chair and focal point so far), its agenda circulated."""
+    meeting = make_meeting(group, chair, items=2, members=[chair, focal_point])
+    circulation.circulate_agenda(meeting=meeting, by=chair)
+    OutboundMessage.objects.all().delete()
+    return meeting
+
+
+def test_member_who_joined_after_circulation_is_invited_when_it_is_circulated_again(
+    whole_group, group, chair, focal_point
+):
+    newcomer = make_member(group, language="fr")
+
+    preview = circulation.circulation_preview(meeting=whole_group)
+    queued = circulation.circulate_agenda(meeting=whole_group, by=chair)
+
+    assert (preview["recipients"], preview["newcomers"]) == (1, 1)
+    assert queued == 1
+    invitation = whole_group.invitations.get(member=newcomer)
+    assert (invitation.source, invitation.sent_sequence) == (Source.GROUP, 0)
+    row = OutboundMessage.objects.get()
+    assert (row.to_email, row.language) == (newcomer.user.email, "fr")
+    assert calendar_of(row)[2]["METHOD"] == "REQUEST"
+    # The others already have this version: nothing more for them.
+    assert circulation.circulate_agenda(meeting=whole_group, by=chair) == 0
+
+
+def test_newcomer_gets_one_invitation_when_the_update_goes_out(whole_group, group, chair, focal_point):
+    newcomer = make_member(group)
+    whole_group.agenda_items.filter(position=1).update(title_en="A renamed first item")
+
+    queued = circulation.circulate_agenda(meeting=whole_group, by=chair)
+
+    assert queued == 3  # the update to chair and focal point, the invitation to the newcomer
+    assert OutboundMessage.objects.filter(to_email=newcomer.user.email).count() == 1
+    assert set(whole_group.invitations.values_list("sent_sequence", flat=True)) == {1}
+
+
+def test_member_who_left_is_sent_a_cancellation_when_it_is_circulated_again(whole_group, focal_point, chair):
+    Membership.objects.filter(member=focal_point).update(end=timezone.localdate())
+
+    circulation.circulate_agenda(meeting=whole_group, by=chair)
+
+    assert whole_group.invitations.get(member=focal_point).removed_at is not None
+    row = OutboundMessage.objects.get(to_email=focal_point.user.email)
+    assert calendar_of(row)[2]["METHOD"] == "CANCEL"

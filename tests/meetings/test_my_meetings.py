@@ -153,6 +153,55 @@ def test_one_click_answer_changes_the_answer(client, focal_point, agenda, fields
     assert (invitation.rsvp, invitation.attendance_mode) == expected
 
 
+def test_quick_answer_keeps_the_comment_and_how_one_joins_and_returns_to_my_meetings(
+    client, focal_point, agenda
+):
+    Invitation.objects.filter(meeting=agenda, member=focal_point).update(rsvp_comment="Arriving at 10:30")
+    client.force_login(focal_point.user)
+
+    # The "Tentative" button of the page: no comment field, no joining mode.
+    response = client.post(
+        reverse("meetings:answer-web", args=[agenda.pk]), {"answer": "tentative", "next": URL}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == URL
+    assert "Your answer is saved: Tentative." in response.text
+    invitation = Invitation.objects.get(meeting=agenda, member=focal_point)
+    assert (invitation.rsvp, invitation.attendance_mode, invitation.rsvp_comment) == (
+        Rsvp.TENTATIVE,
+        "online",
+        "Arriving at 10:30",
+    )
+
+
+def test_emptied_comment_of_the_full_form_is_removed(client, focal_point, agenda):
+    Invitation.objects.filter(meeting=agenda, member=focal_point).update(rsvp_comment="Arriving at 10:30")
+    client.force_login(focal_point.user)
+
+    client.post(
+        reverse("meetings:answer-web", args=[agenda.pk]),
+        {"answer": "accepted", "attendance_mode": "on_site", "comment": ""},
+    )
+
+    invitation = Invitation.objects.get(meeting=agenda, member=focal_point)
+    assert (invitation.attendance_mode, invitation.rsvp_comment) == ("on_site", "")
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://elsewhere.example/phish", "//elsewhere.example/", "javascript:alert(1)"]
+)
+def test_answer_does_not_return_to_another_site(client, focal_point, agenda, next_url):
+    client.force_login(focal_point.user)
+
+    response = client.post(
+        reverse("meetings:answer-web", args=[agenda.pk]), {"answer": "declined", "next": next_url}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("meetings:detail", args=[agenda.pk])
+    assert Invitation.objects.get(meeting=agenda, member=focal_point).rsvp == Rsvp.DECLINED
+
+
 @pytest.mark.parametrize("count", [2, 40])
 def test_my_meetings_queries_do_not_grow(client, group, focal_point, django_assert_num_queries, count):
     substitute = make_member(group)

@@ -242,7 +242,8 @@ def test_meeting_page_offers_the_readers_language_edition_first(client, group, c
         return reverse("meetings:document-download", args=[file.pk])
 
     assert text.index(link(french)) < text.index(link(dutch)) < text.index(link(older))
-    assert "1 ancienne version" in text or "1 older version" in text
+    assert "1 ancienne version" in text  # what a French reader must see
+    assert "older version" not in text
 
 
 # --- Query budgets ---------------------------------------------------------------------------
@@ -402,6 +403,54 @@ def test_edit_form_shows_errors_and_changes_nothing(client, group, english_chair
     assert meeting.format == Meeting.Format.ON_SITE
 
 
+def edit_data(meeting: Meeting, **overrides) -> dict:
+    """What the edit form posts when nothing is changed but `overrides`."""
+    start, end = (
+        m.astimezone(BRUSSELS).strftime("%Y-%m-%dT%H:%M") for m in (meeting.starts_at, meeting.ends_at)
+    )
+    return meeting_form_data(
+        **{f"title_{code}": getattr(meeting, f"title_{code}") for code in ("en", "nl", "fr", "de")},
+        kind=meeting.kind,
+        starts_at=start,
+        ends_at=end,
+        format=meeting.format,
+        location=meeting.location,
+        online_url=meeting.online_url,
+        **overrides,
+    )
+
+
+def test_circulated_meeting_is_not_offered_draft_and_cannot_go_back_to_it(
+    client, group, english_chair, focal_point, django_capture_on_commit_callbacks
+):
+    meeting = circulable(group, english_chair, focal_point)
+    client.force_login(english_chair.user)
+    url = reverse("meetings:edit", args=[meeting.pk])
+    assert '<option value="draft"' in client.get(url).text  # before circulation: still a draft option
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("meetings:circulate", args=[meeting.pk]))
+
+    assert '<option value="draft"' not in client.get(url).text
+    # A form opened before the circulation still says draft.
+    response = client.post(url, edit_data(meeting, status=Meeting.Status.DRAFT))
+
+    assert response.status_code == 200
+    error = re.search(r'<ul class="errorlist" id="id_status_error">(.*?)</ul>', response.text, re.S)
+    assert error and "can no longer go back to draft" in error.group(1)
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.SCHEDULED
+
+
+def test_meeting_cannot_be_marked_held_before_it_starts_from_the_page(client, group, english_chair):
+    meeting = make_meeting(group, english_chair, starts_at=in_days(3))
+    client.force_login(english_chair.user)
+
+    response = client.post(reverse("meetings:edit", args=[meeting.pk]), edit_data(meeting, status="held"))
+
+    error = re.search(r'<ul class="errorlist" id="id_status_error">(.*?)</ul>', response.text, re.S)
+    assert error and "has not started yet" in error.group(1)
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.SCHEDULED
+
+
 def test_create_form_shows_errors_and_creates_nothing(client, group, english_chair):
     client.force_login(english_chair.user)
     response = client.post(
@@ -485,6 +534,43 @@ def test_circulating_says_how_many_were_sent_and_links_to_the_outbox(
     assert "The agenda was sent to 2 people." in text
     # The batch is the one circulation_batch() names: the meeting and the revision that was sent.
     assert reverse("members:outbox-batch", args=[f"meeting-{meeting.pk}-r{meeting.sequence}"]) in text
+
+
+def test_circulate_page_invites_those_who_joined_the_group_since(
+    client, group, english_chair, focal_point, django_capture_on_commit_callbacks
+):
+    meeting = circulable(group, english_chair, focal_point)
+    client.force_login(english_chair.user)
+    url = reverse("meetings:circulate", args=[meeting.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    newcomer = make_member(group, Role.MEMBER)
+
+    page = client.get(url).text
+
+    assert "Send to 1 person" in page  # everyone else has the current version
+    assert "This includes one person who joined the group" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, follow=True)
+    assert "The agenda was sent to 1 person." in response.text
+    assert meeting.invitations.get(member=newcomer).sent_sequence == meeting.sequence
+
+
+def test_circulate_page_names_a_changed_description(
+    client, group, english_chair, focal_point, django_capture_on_commit_callbacks
+):
+    meeting = circulable(group, english_chair, focal_point)
+    client.force_login(english_chair.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("meetings:circulate", args=[meeting.pk]))
+    edited = client.post(
+        reverse("meetings:edit", args=[meeting.pk]), edit_data(meeting, description_en="New context.")
+    )
+    assert edited.status_code == 302
+
+    page = client.get(reverse("meetings:circulate", args=[meeting.pk])).text
+
+    assert re.search(r"Changed since the last circulation:\s*description</p>", page)
 
 
 def test_circulating_without_agenda_is_refused_with_a_message(client, group, english_chair, focal_point):

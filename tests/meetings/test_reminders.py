@@ -109,6 +109,35 @@ def test_those_who_accepted_are_reminded_the_day_before(group, chair, people):
     assert "Point 1 en français" in row.body_text  # the agenda, in their language
 
 
+def test_nobody_is_asked_to_answer_once_answering_has_closed(group, chair, people):
+    deadline = timezone.now() + timedelta(days=1)
+    meeting = meeting_in(
+        group, chair, people, timedelta(days=5), remind_unanswered_days=7, rsvp_deadline=deadline
+    )
+
+    after = (deadline + timedelta(minutes=1)).isoformat()
+    assert tasks.send_due_reminders.call(now=after) == 0
+    assert not OutboundMessage.objects.exists()
+    # Those who accepted are still reminded the day before: they need no answer.
+    day_before = (meeting.starts_at - timedelta(hours=20)).isoformat()
+    assert tasks.send_due_reminders.call(now=day_before) == 1
+    assert reminded() == {people["accepted"].user.email}
+
+
+def test_unanswered_are_reminded_while_answering_is_open(group, chair, people):
+    meeting_in(
+        group,
+        chair,
+        people,
+        timedelta(days=5),
+        remind_unanswered_days=7,
+        rsvp_deadline=timezone.now() + timedelta(days=1),
+    )
+
+    assert tasks.send_due_reminders.call() == 1
+    assert reminded("unanswered") == {people["none"].user.email}
+
+
 def test_cancelled_and_draft_meetings_send_no_reminders(group, chair, people):
     cancelled = meeting_in(group, chair, people, timedelta(hours=20), remind_unanswered_days=7)
     Meeting.objects.filter(pk=cancelled.pk).update(status=Status.CANCELLED)

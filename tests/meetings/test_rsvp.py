@@ -7,7 +7,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from meetings import rsvp
+from meetings import circulation, rsvp
 from meetings.models import Invitation, Meeting, RsvpAnswer
 from members.models import Membership
 from members.outbox import OutboundMessage
@@ -523,3 +523,114 @@ def test_membership_role_does_not_matter_for_ones_own_answer(group, chair):
 
     invitation.refresh_from_db()
     assert invitation.rsvp == Rsvp.ACCEPTED
+
+
+# --- Observers: they say whether they come, but send nobody ----------------------------------------
+
+
+@pytest.fixture
+def observer_invitation(meeting, observer):
+    """The observer, invited with the whole group."""
+    return invite(meeting, [observer], source=Source.GROUP)[0]
+
+
+def test_observer_can_accept_and_decline(observer_invitation, observer):
+    rsvp.record_rsvp(invitation=observer_invitation, answer=Rsvp.ACCEPTED, by=observer, channel=Channel.WEB)
+    rsvp.record_rsvp(invitation=observer_invitation, answer=Rsvp.DECLINED, by=observer, channel=Channel.WEB)
+
+    observer_invitation.refresh_from_db()
+    assert observer_invitation.rsvp == Rsvp.DECLINED
+
+
+@pytest.mark.parametrize("how", ["colleague", "outside address", "from the link", "by the chair"])
+def test_observer_cannot_send_a_substitute(meeting, observer_invitation, observer, chair, how):
+    colleague = colleague_of(observer, None)
+    if how == "colleague":
+        call = {"by": observer, "substitute": colleague}
+    elif how == "outside address":
+        call = {"by": observer, "email": "friend@elsewhere.example", "name": "A Friend"}
+    elif how == "from the link":
+        call = {"by": None, "email": colleague.user.email, "channel": Channel.EMAIL_LINK}
+    else:
+        call = {"by": chair, "substitute": colleague, "channel": Channel.CHAIR}
+
+    with pytest.raises(ValidationError) as error:
+        rsvp.delegate(invitation=observer_invitation, **call)
+
+    assert "cannot send someone in their place" in error.value.message_dict["answer"][0]
+    assert unchanged(observer_invitation)
+    assert meeting.invitations.count() == 1  # no guest invitation for the outside address
+
+
+def test_observer_invited_personally_keeps_the_rules_of_a_personal_invitation(meeting, observer):
+    (invitation,) = invite(meeting, [observer], source=Source.PERSONAL)
+
+    substitute = rsvp.delegate(invitation=invitation, by=observer, substitute=colleague_of(observer, None))
+
+    invitation.refresh_from_db()
+    assert invitation.delegated_to == substitute
+
+
+def test_member_of_an_invited_administration_outside_the_group_may_send_a_substitute(meeting):
+    outside = make_member(None)
+    (invitation,) = invite(meeting, [outside], source=Source.ADMINISTRATION)
+
+    substitute = rsvp.delegate(invitation=invitation, by=outside, substitute=colleague_of(outside, None))
+
+    assert substitute.member.administration == outside.administration
+
+
+def test_observers_invitation_email_offers_no_substitute_link(group, chair, focal_point, observer):
+    meeting = make_meeting(group, chair)  # the whole group is invited
+    make_items(meeting, 1)
+
+    circulation.circulate_agenda(meeting=meeting, by=chair)
+
+    to_observer = OutboundMessage.objects.get(to_email=observer.user.email)
+    to_member = OutboundMessage.objects.get(to_email=focal_point.user.email)
+    assert "?a=delegated" not in to_observer.body_text and "?a=delegated" not in to_observer.body_html
+    assert "?a=accepted" in to_observer.body_text and "?a=declined" in to_observer.body_text
+    assert "?a=delegated" in to_member.body_text
+
+
+# --- The substitute's invitation is queued with the answer -----------------------------------------
+
+
+def test_substitutes_invitation_is_queued_with_the_answer(
+    group, chair, focal_point, mailoutbox, django_capture_on_commit_callbacks
+):
+    meeting = make_meeting(group, chair)
+    make_items(meeting, 1)
+    (invitation,) = invite(meeting, [focal_point])
+    circulated(meeting)
+    colleague = colleague_of(focal_point, None)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        rsvp.delegate(invitation=invitation, by=focal_point, substitute=colleague)
+
+    # In the answer's transaction: the row exists before commit; only delivery waits for it.
+    row = OutboundMessage.objects.get(to_email=colleague.user.email)
+    assert row.status == OutboundMessage.Status.QUEUED
+    assert mailoutbox == [] and len(callbacks) == 1
+
+
+def test_substitute_whose_invitation_fails_to_render_is_not_sent_and_the_answer_is_not_saved(
+    group, chair, focal_point, monkeypatch, django_capture_on_commit_callbacks
+):
+    meeting = make_meeting(group, chair)
+    make_items(meeting, 1)
+    (invitation,) = invite(meeting, [focal_point])
+    circulated(meeting)
+    colleague = colleague_of(focal_point, None)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a template error")
+
+    monkeypatch.setattr(circulation.emails, "invitation_email", broken)
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        rsvp.delegate(invitation=invitation, by=focal_point, substitute=colleague)
+
+    # Not "delegated" to someone who was never told.
+    assert unchanged(invitation)
+    assert not meeting.invitations.filter(member=colleague).exists()
+    assert not OutboundMessage.objects.exists()

@@ -138,6 +138,7 @@ def test_changes_before_circulation_keep_the_first_revision(group, chair):
         {"location": "Kunstberg, Brussels"},
         {"format": Meeting.Format.HYBRID, "online_url": "https://meet.example.org/new"},
         {"title_fr": "Nouveau titre"},
+        {"description_de": "Neue Beschreibung"},  # the calendar event's DESCRIPTION
     ],
 )
 def test_a_change_calendars_must_apply_raises_the_revision_once(
@@ -170,17 +171,65 @@ def test_several_changes_at_once_raise_the_revision_once(group, chair, django_ca
     assert meeting.sequence == before + 1
 
 
-def test_description_or_status_change_does_not_raise_the_revision(
+def test_a_change_invitees_do_not_see_does_not_raise_the_revision(
     group, chair, django_capture_on_commit_callbacks
 ):
     meeting = circulated(make_meeting(group, chair), chair, django_capture_on_commit_callbacks)
     before = meeting.sequence
-    services.update_meeting(
-        meeting=meeting, by=chair, description_en="More context", remind_unanswered_days=3
-    )
+    services.update_meeting(meeting=meeting, by=chair, remind_unanswered_days=3, is_public=True)
     services.update_meeting(meeting=meeting, by=chair, location=meeting.location)  # same value
+    services.update_meeting(meeting=meeting, by=chair, description_en=meeting.description_en)
     meeting.refresh_from_db()
     assert meeting.sequence == before
+
+
+def test_changed_description_reaches_the_invitees_as_an_update(
+    group, chair, focal_point, django_capture_on_commit_callbacks
+):
+    meeting = circulated(make_meeting(group, chair), chair, django_capture_on_commit_callbacks)
+    OutboundMessage.objects.all().delete()
+
+    updated = services.update_meeting(meeting=meeting, by=chair, description_en="Bring the draft plan.")
+    queued = circulation.circulate_agenda(meeting=updated, by=chair)
+
+    assert queued == meeting.invitations.filter(removed_at__isnull=True).count()
+    row = OutboundMessage.objects.get(to_email=focal_point.user.email)
+    assert row.subject.startswith("Updated:")
+    assert "the description" in row.body_text and "the description" in row.body_html
+    assert "Bring the draft plan." in row.alternatives[0]["content"]  # the calendar's DESCRIPTION
+    assert f"SEQUENCE:{meeting.sequence + 1}" in row.alternatives[0]["content"]
+
+
+def test_circulated_meeting_cannot_go_back_to_draft(group, chair, django_capture_on_commit_callbacks):
+    meeting = circulated(make_meeting(group, chair), chair, django_capture_on_commit_callbacks)
+
+    with pytest.raises(ValidationError) as error:
+        services.update_meeting(meeting=meeting, by=chair, status=Meeting.Status.DRAFT)
+
+    assert "can no longer go back to draft" in error.value.message_dict["status"][0]
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.SCHEDULED
+
+
+def test_draft_that_was_never_circulated_can_stay_a_draft(group, chair):
+    meeting = make_meeting(group, chair, status=Meeting.Status.SCHEDULED)
+    services.update_meeting(meeting=meeting, by=chair, status=Meeting.Status.DRAFT)
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.DRAFT
+
+
+def test_meeting_cannot_be_marked_held_before_it_starts(group, chair):
+    meeting = make_meeting(group, chair, starts_at=in_days(3), status=Meeting.Status.SCHEDULED)
+
+    with pytest.raises(ValidationError) as error:
+        services.update_meeting(meeting=meeting, by=chair, status=Meeting.Status.HELD)
+
+    assert "has not started yet" in error.value.message_dict["status"][0]
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.SCHEDULED
+
+
+def test_meeting_that_started_can_be_marked_held(group, chair):
+    meeting = make_meeting(group, chair, starts_at=timezone.now() - timedelta(hours=1))
+    services.update_meeting(meeting=meeting, by=chair, status=Meeting.Status.HELD)
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.HELD
 
 
 def test_bad_change_changes_nothing(group, chair, django_capture_on_commit_callbacks):
@@ -356,13 +405,53 @@ def test_nothing_is_sent_before_the_first_circulation(group, chair, django_captu
     assert OutboundMessage.objects.count() == 0
 
 
-def test_added_invitee_is_told_only_after_commit(group, chair, django_capture_on_commit_callbacks):
+def test_added_invitee_is_queued_with_the_change_and_sent_after_commit(
+    group, chair, mailoutbox, django_capture_on_commit_callbacks
+):
     meeting = circulated(make_meeting(group, chair), chair, django_capture_on_commit_callbacks)
-    count = OutboundMessage.objects.count()
+    mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.add_guest(meeting=meeting, email="late@example.org")
-    assert OutboundMessage.objects.count() == count  # not yet: the transaction could still roll back
+    # The outbox row is written with the invitation; it goes out once the transaction commits.
+    row = OutboundMessage.objects.get(to_email="late@example.org")
+    assert row.status == OutboundMessage.Status.QUEUED
+    assert mailoutbox == []
     assert len(callbacks) == 1
+
+
+def test_added_invitee_whose_email_fails_to_render_is_not_added(
+    group, chair, monkeypatch, django_capture_on_commit_callbacks
+):
+    meeting = circulated(make_meeting(group, chair), chair, django_capture_on_commit_callbacks)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a template error")
+
+    monkeypatch.setattr(circulation.emails, "invitation_email", broken)
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        services.add_guest(meeting=meeting, email="late@example.org")
+
+    # Nothing half done: no invitation the guest would never hear of.
+    assert not meeting.invitations.filter(email="late@example.org").exists()
+    assert not OutboundMessage.objects.filter(to_email="late@example.org").exists()
+
+
+def test_removed_invitee_whose_cancellation_fails_to_render_stays_invited(
+    group, chair, focal_point, monkeypatch, django_capture_on_commit_callbacks
+):
+    meeting = circulated(make_meeting(group, chair), chair, django_capture_on_commit_callbacks)
+    count = OutboundMessage.objects.count()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a template error")
+
+    monkeypatch.setattr(circulation.emails, "cancellation_email", broken)
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        services.update_meeting(meeting=meeting, by=chair, invite_whole_group=False)
+
+    assert meeting.invitations.get(member=focal_point).removed_at is None
+    assert Meeting.objects.get(pk=meeting.pk).invite_whole_group is True
+    assert OutboundMessage.objects.count() == count
 
 
 def test_personal_invitation_of_an_existing_member_is_kept_by_sync(group, chair, outsider):

@@ -348,7 +348,7 @@ def test_send_queued_mail_command_loops_until_stopped(mailoutbox, monkeypatch):
         if len(naps) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr("members.management.commands.send_queued_mail.time.sleep", sleep)
+    monkeypatch.setattr("members.periodic.time.sleep", sleep)
     call_command("send_queued_mail", loop=30)
 
     assert naps == [30, 30]
@@ -376,3 +376,19 @@ def test_account_emails_do_not_keep_their_codes_once_sent(
     assert row.status == OutboundMessage.Status.SENT
     assert "/accounts/password/reset/key/" not in row.body_text + row.body_html
     assert row.subject  # what was sent stays visible to staff, not how to use it
+
+
+@pytest.mark.parametrize(
+    ("command", "seconds"),
+    [("send_queued_mail", 60), ("send_meeting_reminders", 900), ("sync_invitations", 3600)],
+)
+def test_periodic_commands_loop_at_their_own_interval_when_none_is_given(command, seconds, monkeypatch, db):
+    naps = []
+
+    def sleep(duration):
+        naps.append(duration)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("members.periodic.time.sleep", sleep)
+    call_command(command, "--loop", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert naps == [seconds]

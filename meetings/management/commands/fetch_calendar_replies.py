@@ -17,15 +17,14 @@ import contextlib
 import imaplib
 import logging
 import ssl
-import time
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError
 
 from meetings import inbound
-from members.db import refresh_connections
+from members.periodic import PeriodicCommand
 
 logger = logging.getLogger(__name__)
 
@@ -97,37 +96,26 @@ def _quoted(mailbox: str) -> str:
     return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class Command(BaseCommand):
+class Command(PeriodicCommand):
     help = "Record the calendar answers (iTIP REPLY) waiting in the IMAP mailbox named by IMAP_URL."
+    default_interval = 300
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--loop", type=int, metavar="SECONDS", default=0, help="Keep running, checking every SECONDS."
-        )
-
-    def handle(self, *args, loop: int = 0, **options) -> None:
+    def handle(self, *args, **options) -> None:
         url = getattr(settings, "CALENDAR_REPLIES_IMAP_URL", "")
         if not url:
             raise CommandError(
                 "Set IMAP_URL to the mailbox of the calendar address (imaps://user:password@host/INBOX)."
             )
-        if loop < 0:
-            raise CommandError("--loop must be a number of seconds.")
-        config = mailbox_settings(url)
-        while True:
-            try:
-                count = fetch_once(config)
-            except (imaplib.IMAP4.error, OSError, DatabaseError) as exc:
-                if not loop:
-                    raise CommandError(f"Could not read the calendar mailbox: {exc}") from exc
-                logger.warning("Could not read the calendar mailbox: %s", exc)
-            else:
-                self.stdout.write(f"Processed {count} message(s) from the calendar mailbox.")
-            if not loop:
-                return
-            try:
-                time.sleep(loop)
-            except KeyboardInterrupt:
-                return
-            # A long-running process: drop connections the database closed or that are too old.
-            refresh_connections()
+        self.config = mailbox_settings(url)
+        super().handle(*args, **options)
+
+    def run_once(self, *, looping: bool, **options) -> None:
+        try:
+            count = fetch_once(self.config)
+        except (imaplib.IMAP4.error, OSError, DatabaseError) as exc:
+            if not looping:
+                raise CommandError(f"Could not read the calendar mailbox: {exc}") from exc
+            # A mailbox that is down for a while must not stop the loop.
+            logger.warning("Could not read the calendar mailbox: %s", exc)
+        else:
+            self.stdout.write(f"Processed {count} message(s) from the calendar mailbox.")
