@@ -138,3 +138,23 @@ def test_profile_page_queries_do_not_grow(client, focal_point, count, django_ass
     client.force_login(focal_point.user)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("members:profile")).status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 25])
+def test_data_download_queries_do_not_grow(
+    client, group, chair, focal_point, count, django_assert_max_num_queries
+):
+    from meetings.models import Invitation, RsvpAnswer
+    from meetings.rsvp import record_rsvp
+    from tests.meetings.factories import make_meeting
+
+    for number in range(count):
+        meeting = make_meeting(group, chair, title_en=f"Meeting {number}")
+        invitation = Invitation.objects.create(meeting=meeting, member=focal_point)
+        record_rsvp(invitation=invitation, answer="accepted", by=focal_point, channel=RsvpAnswer.Channel.WEB)
+    client.force_login(focal_point.user)
+    # session, user, member, memberships, emails, invitations, answers, attendance, calendar
+    # replies, invitations to join, uploaded documents
+    with django_assert_max_num_queries(11):
+        data = json.loads(client.get(reverse("my-data")).content)
+    assert len(data["answer_history"]) == count
