@@ -62,7 +62,8 @@ def _invitations(meeting: Meeting, rows=None) -> list[Invitation]:
     return invitations
 
 
-def _queue(email: emails.MeetingEmail, invitation: Invitation, *, batch: str, by: Member | None):
+def queue_meeting_email(email: emails.MeetingEmail, invitation: Invitation, *, batch: str, by: Member | None):
+    """Queue one built meeting email for its invitee through the outbox."""
     return queue_message(
         kind=email.kind,
         to_email=email.to_email,
@@ -261,7 +262,7 @@ def circulate_agenda(*, meeting: Meeting, by: Member | None, note: str = "") -> 
     for invitation in recipients:
         is_update = invitation.sent_sequence is not None
         email = emails.invitation_email(invitation, update=is_update, changes=changes, note=note)
-        _queue(email, invitation, batch=batch, by=by)
+        queue_meeting_email(email, invitation, batch=batch, by=by)
     _record_sent(recipients, meeting.sequence)
 
     meeting.circulated_at = timezone.now()
@@ -287,7 +288,7 @@ def send_to_new_invitees(*, meeting: Meeting, invitations, by: Member | None) ->
     recipients = _pending(meeting, _invitations(meeting, rows))
     batch = circulation_batch(meeting)
     for invitation in recipients:
-        _queue(emails.invitation_email(invitation, update=False), invitation, batch=batch, by=by)
+        queue_meeting_email(emails.invitation_email(invitation, update=False), invitation, batch=batch, by=by)
     _record_sent(recipients, meeting.sequence)
     return len(recipients)
 
@@ -306,7 +307,7 @@ def send_cancellations(*, meeting: Meeting, invitations, by: Member | None) -> i
     recipients = _invitations(meeting, rows)
     batch = circulation_batch(meeting, "removed")
     for invitation in recipients:
-        _queue(emails.cancellation_email(invitation), invitation, batch=batch, by=by)
+        queue_meeting_email(emails.cancellation_email(invitation), invitation, batch=batch, by=by)
     _record_sent(recipients, None)
     return len(recipients)
 
@@ -330,7 +331,7 @@ def cancel_meeting(*, meeting: Meeting, by: Member | None, note: str = "") -> in
     recipients = _invitations(meeting, rows)
     batch = f"meeting-{meeting.pk}-cancelled"
     for invitation in recipients:
-        _queue(emails.cancellation_email(invitation, note=note), invitation, batch=batch, by=by)
+        queue_meeting_email(emails.cancellation_email(invitation, note=note), invitation, batch=batch, by=by)
     _record_sent(recipients, meeting.sequence)
     return len(recipients)
 
@@ -409,6 +410,8 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
             if not _claim(invitation, field, now, **still):
                 continue
             email = emails.reminder_email(invitation, kind)
-            _queue(email, invitation, batch=f"meeting-{invitation.meeting_id}-reminder-{kind}", by=None)
+            queue_meeting_email(
+                email, invitation, batch=f"meeting-{invitation.meeting_id}-reminder-{kind}", by=None
+            )
         sent += 1
     return sent

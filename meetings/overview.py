@@ -17,11 +17,10 @@ from django.utils.translation import gettext as _
 
 from meetings import emails, rsvp
 from meetings.access import may_manage
-from meetings.circulation import REACHABLE, reply_address
+from meetings.circulation import REACHABLE, queue_meeting_email
 from meetings.models import Invitation, Meeting
 from members.models import Administration, Member, Membership
 from members.outbox import OutboundMessage
-from members.services import queue_message
 
 Rsvp = Invitation.Rsvp
 Level = Administration.Level
@@ -347,7 +346,6 @@ def remind_unanswered(*, meeting: Meeting, by: Member) -> int:
     loaded = Meeting.objects.with_detail_data().get(pk=meeting.pk)
     rsvp.mark_substitute_rights(loaded, candidates)
     batch = chair_reminder_batch(meeting)
-    reply_to = reply_address(loaded)
     seen: set[str] = set()
     queued = 0
     for invitation in candidates:
@@ -362,17 +360,6 @@ def remind_unanswered(*, meeting: Meeting, by: Member) -> int:
         seen.add(address)
         invitation.meeting = loaded
         email = emails.reminder_email(invitation, "unanswered")
-        queue_message(
-            kind=email.kind,
-            to_email=email.to_email,
-            subject=email.subject,
-            body_text=email.text,
-            body_html=email.html,
-            language=email.language,
-            member=invitation.member if invitation.member_id else None,
-            batch=batch,
-            reply_to=reply_to,
-            created_by=by,
-        )
+        queue_meeting_email(email, invitation, batch=batch, by=by)
         queued += 1
     return queued

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.formats import date_format
@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from meetings import services
+from meetings import circulation, services
 from meetings.access import get_group_to_schedule_in, get_meeting_for, may_download, may_manage
 from meetings.forms import (
     AgendaItemForm,
@@ -539,25 +539,12 @@ def invitee_remove(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRes
 
 
 def _outbox_url(meeting: Meeting) -> str:
-    """The outbox page of this meeting's sendings, when the members app has one."""
-    try:
-        from meetings import circulation
-    except ImportError:
-        return ""
-
-    batch_for = getattr(circulation, "batch_name", None) or getattr(circulation, "circulation_batch", None)
-    if batch_for is None:
-        return ""
-    try:
-        return reverse("members:outbox-batch", args=[batch_for(meeting)])
-    except (NoReverseMatch, TypeError):
-        return ""
+    """The members app's outbox page of this meeting's latest circulation."""
+    return reverse("members:outbox-batch", args=[circulation.circulation_batch(meeting)])
 
 
 @member_view
 def circulate(request: HttpRequest, pk: int) -> HttpResponse:
-    from meetings import circulation
-
     meeting = get_meeting_for(request.member, pk, edit=True, queryset=Meeting.objects.select_related("group"))
     if meeting.is_cancelled:
         messages.error(request, _("This meeting was cancelled; its agenda can no longer be circulated."))
@@ -587,8 +574,6 @@ def circulate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_view
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    from meetings import circulation
-
     meeting = get_meeting_for(request.member, pk, edit=True, queryset=Meeting.objects.select_related("group"))
     form = CancelForm(data=_post(request))
     if not meeting.is_cancelled and form.is_valid():
