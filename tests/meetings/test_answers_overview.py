@@ -208,7 +208,8 @@ def test_csv_export_has_one_row_per_invitee_with_answer_and_substitute(client, c
 
 
 def test_xlsx_export_opens_in_a_spreadsheet_and_defuses_formulas(client, chair, setting):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
+
     Invitation.objects.filter(pk=setting["inv"]["stan"].pk).update(rsvp_comment="=HYPERLINK(1)")
     client.force_login(chair.user)
 

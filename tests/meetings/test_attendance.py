@@ -230,7 +230,8 @@ def test_print_list_has_every_invitee_a_signature_column_and_a_print_stylesheet(
 
 
 def test_attendance_exports_give_recorded_status_and_representative(client, secretariat, day):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
+
     client.force_login(secretariat.user)
     client.post(url(day["meeting"]), form_data(day))
 

@@ -143,7 +143,6 @@ def test_one_click_answer_forms_post_to_the_answer_page(client, focal_point, age
     ],
 )
 def test_one_click_answer_changes_the_answer(client, focal_point, agenda, fields, expected):
-    pytest.importorskip("meetings.rsvp")
     client.force_login(focal_point.user)
 
     # Exactly what one of the page's forms sends.

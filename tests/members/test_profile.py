@@ -158,3 +158,11 @@ def test_data_download_queries_do_not_grow(
     with django_assert_max_num_queries(11):
         data = json.loads(client.get(reverse("my-data")).content)
     assert len(data["answer_history"]) == count
+
+
+def test_profile_shows_the_secret_feed_address_that_the_calendar_subscribes_to(client, focal_point):
+    client.force_login(focal_point.user)
+    page = client.get(reverse("members:profile"))
+    feed = reverse("meetings:member-feed", args=[focal_point.feed_token])
+    assert f"http://testserver{feed}" in page.text
+    assert client.get(feed)["Content-Type"].startswith("text/calendar")
