@@ -2,6 +2,7 @@ import pytest
 
 from members.models import Membership
 from tests.factories import GroupFactory, UserFactory, make_member
+from tests.smtp import smtp_server  # noqa: F401  (a fixture: a real SMTP server on 127.0.0.1)
 
 PASSWORD = "correct-horse-battery-staple"
 Role = Membership.Role

@@ -2,10 +2,8 @@
 
 import email
 import email.policy
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from meetings import circulation
 from meetings.models import Invitation
@@ -14,44 +12,9 @@ from tests.factories import make_member
 from tests.meetings.helpers import make_meeting, parse_calendar
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_inbox(settings):
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
-        }
-    }
-    try:
-        yield inbox
-    finally:
-        controller.stop()
-
-
 @pytest.mark.django_db
 def test_circulation_reaches_an_smtp_server_as_calendar_invitations(
-    smtp_inbox, group, chair, secretariat, django_capture_on_commit_callbacks
+    smtp_server, group, chair, secretariat, django_capture_on_commit_callbacks
 ):
     dutch, french = make_member(group, language="nl"), make_member(group, language="fr")
     # Those two only, not the whole group (the chair and secretariat are in it too).
@@ -65,7 +28,7 @@ def test_circulation_reaches_an_smtp_server_as_calendar_invitations(
 
     assert set(OutboundMessage.objects.values_list("status", flat=True)) == {OutboundMessage.Status.SENT}
     received = {}
-    for recipients, raw in smtp_inbox.messages:
+    for recipients, raw in smtp_server.received:
         assert len(recipients) == 1  # one message per invitee
         received[recipients[0]] = email.message_from_bytes(raw, policy=email.policy.default)
     assert set(received) == set(expected)

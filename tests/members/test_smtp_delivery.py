@@ -1,13 +1,9 @@
 """Invitations through Django's SMTP backend to a real SMTP server (aiosmtpd) on 127.0.0.1."""
 
-import email
-import email.policy
-import socket
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from members import services
@@ -34,59 +30,6 @@ INVITATIONS = {
         "<p>Sie sind eingeladen.</p>",
     ),
 }
-
-
-class RecordingHandler:
-    """An SMTP server that keeps what it accepts, and refuses some recipients at RCPT TO."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], bytes]] = []
-        self.rcpt_attempts: Counter = Counter()
-        self.busy_once: set[str] = set()  # 451: try again later, the first time only
-        self.unknown: set[str] = set()  # 550: no such mailbox, every time
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        address = address.lower()
-        self.rcpt_attempts[address] += 1
-        if address in self.unknown:
-            return "550 5.1.1 No such user here"
-        if address in self.busy_once:
-            self.busy_once.discard(address)
-            return "451 4.2.1 Mailbox busy, try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
-        return "250 Message accepted for delivery"
-
-    def parsed(self) -> list[tuple[list[str], email.message.EmailMessage]]:
-        return [
-            (rcpt, email.message_from_bytes(raw, policy=email.policy.default)) for rcpt, raw in self.received
-        ]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server on 127.0.0.1, and MAILERS pointing Django's SMTP backend at it."""
-    handler = RecordingHandler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
-        }
-    }
-    yield handler
-    controller.stop()
 
 
 def invite(member) -> OutboundMessage:
