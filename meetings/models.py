@@ -138,6 +138,12 @@ class Meeting(models.Model):
     # iCalendar SEQUENCE: raised on every change calendars must apply (RFC 5546).
     sequence = models.PositiveIntegerField(_("revision"), default=0)
     circulated_at = models.DateTimeField(_("agenda circulated at"), null=True, blank=True)
+    # When the date or time last moved after circulation: answers given before it are to confirm.
+    time_changed_at = models.DateTimeField(_("time changed at"), null=True, blank=True)
+    cancellation_note_nl = models.TextField(_("cancellation note (Dutch)"), blank=True)
+    cancellation_note_fr = models.TextField(_("cancellation note (French)"), blank=True)
+    cancellation_note_de = models.TextField(_("cancellation note (German)"), blank=True)
+    cancellation_note_en = models.TextField(_("cancellation note (English)"), blank=True)
     # What the last circulated version said (time, place, agenda): the update email tells
     # invitees what changed since (meetings.circulation.changes_since_circulation).
     circulated_version = models.JSONField(default=dict, blank=True, editable=False)
@@ -175,6 +181,10 @@ class Meeting(models.Model):
     @property
     def description(self) -> str:
         return localized(self, "description")
+
+    @property
+    def cancellation_note(self) -> str:
+        return localized(self, "cancellation_note")
 
     @property
     def uid(self) -> str:
@@ -329,6 +339,9 @@ class Invitation(models.Model):
     rsvp = models.CharField(_("answer"), max_length=20, choices=Rsvp.choices, default=Rsvp.NONE)
     rsvp_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     rsvp_comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    # The meeting moved after this answer was given: it stands until the invitee confirms it
+    # for the new time (RFC 5546: the organiser asks again with PARTSTAT=NEEDS-ACTION).
+    rsvp_to_confirm = models.BooleanField(_("answer to confirm"), default=False)
     attendance_mode = models.CharField(
         _("joining"), max_length=10, choices=AttendanceMode.choices, blank=True
     )
@@ -431,6 +444,8 @@ class Attendance(models.Model):
         related_name="+",
         verbose_name=_("represented by"),
     )
+    # A guest (or anyone without an account) who stood in: their name as written on the sheet.
+    represented_by_name = models.CharField(_("represented by (name)"), max_length=150, blank=True)
     recorded_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
     recorded_at = models.DateTimeField(auto_now=True)
 

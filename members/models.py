@@ -175,6 +175,12 @@ class MemberQuerySet(models.QuerySet):
 class Member(models.Model):
     """A person's place on the platform: their administration, contact details and preferences."""
 
+    class FormOfAddress(models.TextChoices):
+        # Languages with gendered titles (Présidente, Vorsitzende) need it; nothing else does.
+        UNSPECIFIED = "", _("Not specified")
+        MS = "ms", _("Ms")
+        MR = "mr", _("Mr")
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="member"
     )
@@ -187,6 +193,9 @@ class Member(models.Model):
         related_name="members",
     )
     job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    form_of_address = models.CharField(
+        _("form of address"), max_length=4, choices=FormOfAddress.choices, blank=True, default=""
+    )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Brussels")
     muted_kinds = models.JSONField(
@@ -199,6 +208,9 @@ class Member(models.Model):
     email_bounced_at = models.DateTimeField(_("address bounced at"), null=True, blank=True)
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # The start page shows what is new since the previous visit: a visit starts after a pause.
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    previous_visit_at = models.DateTimeField(_("previous visit at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = MemberQuerySet.as_manager()

@@ -61,6 +61,8 @@ class OutboundMessage(models.Model):
         db_index=True,
         help_text=_("Groups the messages of one sending."),
     )
+    # What the sender sees for the batch ("Invitation: Plenary 12 March"), in their language.
+    batch_title = models.CharField(_("sending"), max_length=255, blank=True)
     member = models.ForeignKey(
         "members.Member",
         verbose_name=_("member"),
