@@ -190,6 +190,8 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each language's own way of writing dates (coordination/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["coordination.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Brussels"

@@ -203,7 +203,7 @@ def answers_for(invitation: Invitation) -> tuple[str, ...]:
 def deadline_text(meeting: Meeting) -> str:
     """The RSVP deadline in the active time zone, e.g. "14 January 2027, 17:00"."""
     local = timezone.localtime(meeting.rsvp_deadline)
-    return f"{date_format(local, 'DATE_FORMAT')}, {local:%H:%M}"
+    return date_format(local, "DATETIME_FORMAT")
 
 
 def closed_reason(invitation: Invitation, *, by: Member | None = None, now=None) -> str:

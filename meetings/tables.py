@@ -14,10 +14,9 @@ def when_text(meeting: Meeting) -> str:
     """ "12 March 2026, 10:00–12:00" in the active time zone (the reader's)."""
     start = timezone.localtime(meeting.starts_at)
     end = timezone.localtime(meeting.ends_at)
-    day = date_format(start, "DATE_FORMAT")
     if start.date() == end.date():
-        return f"{day}, {start:%H:%M}–{end:%H:%M}"
-    return f"{day}, {start:%H:%M} – {date_format(end, 'DATE_FORMAT')}, {end:%H:%M}"
+        return f"{date_format(start, 'DATETIME_FORMAT')}–{date_format(end, 'TIME_FORMAT')}"
+    return f"{date_format(start, 'DATETIME_FORMAT')} – {date_format(end, 'DATETIME_FORMAT')}"
 
 
 class MeetingTable(tables.Table):

@@ -83,7 +83,7 @@ def minutes(value: int | None) -> str:
 
 @register.filter(expects_localtime=True)
 def when(value) -> str:
-    """A date and a 24-hour time ("12 March 2026, 14:00"), as Belgian readers expect, in the reader's zone."""
+    """A date and time in the reader's language and zone ("Dienstag, 22. Dezember 2026, 14:00")."""
     if not value:
         return ""
-    return f"{date_format(value, 'DATE_FORMAT')}, {value:%H:%M}"
+    return date_format(value, "DATETIME_FORMAT")

@@ -158,8 +158,8 @@ def test_representation_history_shows_current_and_ended_memberships_newest_first
     assert rows == [leaver_membership, current, old]  # by start: today, ten days ago, 2020
     assert all(row.member != somebody_else for row in rows)
     history = response.text.split('id="history-heading"')[1]
-    assert "Jan. 6, 2020" in history
-    assert "June 30, 2023" in history
+    assert "6 January 2020" in history
+    assert "30 June 2023" in history
     assert "ongoing" in history
     assert "Secretariat" in history
     assert f"Former member {leaver.pk}" in history  # anonymised, but the history adds up
