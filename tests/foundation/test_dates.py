@@ -47,7 +47,8 @@ def test_meeting_emails_write_the_date_as_the_language_does(language, expected):
 
 
 @pytest.mark.parametrize(
-    ("language", "expected"), [("nl", "22-12-2026"), ("fr", "22/12/2026"), ("de", "22.12.2026"), ("en", "22/12/2026")]
+    ("language", "expected"),
+    [("nl", "22-12-2026"), ("fr", "22/12/2026"), ("de", "22.12.2026"), ("en", "22/12/2026")],
 )
 def test_short_dates_put_the_day_first(language, expected):
     from django.utils.formats import date_format
