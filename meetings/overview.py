@@ -79,10 +79,38 @@ class AnswersOverview:
     chair_reminders_sent: bool = False
     # Why nobody can be reminded although some have not answered (answering has closed); else "".
     reminders_closed: str = ""
+    # After the meeting moved (Meeting.time_changed_at): answers given since, and answers still
+    # standing for the old time that the invitee has not confirmed yet.
+    confirmed_count: int = 0
+    to_confirm_count: int = 0
 
     @property
     def invited_count(self) -> int:
         return len(self.invitations)
+
+
+def is_to_confirm(invitation: Invitation) -> bool:
+    """The answer was given before the meeting moved and the invitee has not confirmed it since."""
+    return invitation.rsvp_to_confirm and invitation.rsvp != Rsvp.NONE
+
+
+def confirmed_new_time(invitation: Invitation, meeting: Meeting) -> bool:
+    """The invitee answered after the meeting last moved: their answer holds for the new time."""
+    return (
+        meeting.time_changed_at is not None
+        and not is_to_confirm(invitation)
+        and invitation.rsvp != Rsvp.NONE
+        and invitation.rsvp_at is not None
+        and invitation.rsvp_at >= meeting.time_changed_at
+    )
+
+
+def answer_label(invitation: Invitation) -> str:
+    """The answer as the chair reads it, e.g. "Accepted – to confirm for the new time"."""
+    label = invitation.get_rsvp_display()
+    if is_to_confirm(invitation):
+        return _("%(answer)s – to confirm for the new time") % {"answer": label}
+    return label
 
 
 def answer_summary(invitations: list[Invitation]) -> list[tuple[str, int]]:
@@ -95,8 +123,9 @@ def active_invitations(meeting: Meeting) -> list[Invitation]:
     sheet and their exports read: member, user, administration, substitute, attendance.
 
     Each invitation points at `meeting`, gets `substitute` (the active invitation of whoever
-    stands in for them, or None) and `stands_in_for` (the invitations they stand in for).
-    Sorted by administration level, acronym, then name; guests last.
+    stands in for them, or None), `stands_in_for` (the invitations they stand in for) and
+    `counted_administration` (see `counted_administration`).
+    Sorted by counted administration level, acronym, then name; guests last.
     """
     rows = (
         meeting.invitations.filter(removed_at__isnull=True)
@@ -119,6 +148,8 @@ def active_invitations(meeting: Meeting) -> list[Invitation]:
         invitation.substitute = substitute
         if substitute is not None:
             substitute.stands_in_for.append(invitation)
+    for invitation in invitations:
+        invitation.counted_administration = counted_administration(invitation)
     invitations.sort(key=_sort_key)
     return invitations
 
@@ -130,8 +161,22 @@ def _administration(invitation: Invitation) -> Administration | None:
     return invitation.member.administration if invitation.member_id else None
 
 
+def counted_administration(invitation: Invitation) -> Administration | None:
+    """The administration an invitee is counted under: a substitute (invited as such) counts for
+    the administration of the person they stand in for, whether they are a colleague, someone
+    of another administration or a guest; everyone else for their own administration.
+
+    Needs `stands_in_for`, as set by `active_invitations`.
+    """
+    if invitation.source == Invitation.Source.SUBSTITUTE:
+        for absent in getattr(invitation, "stands_in_for", []):
+            if (administration := _administration(absent)) is not None:
+                return administration
+    return _administration(invitation)
+
+
 def _sort_key(invitation: Invitation) -> tuple:
-    administration = _administration(invitation)
+    administration = invitation.counted_administration
     if administration is None:
         return (1, 0, "", invitation.display_name.lower())
     return (
@@ -171,7 +216,7 @@ def _represented(invitations: list[Invitation]) -> set[int]:
     for invitation in invitations:
         if invitation.rsvp not in COMING:
             continue
-        if (administration := _administration(invitation)) is not None:
+        if (administration := invitation.counted_administration) is not None:
             represented.add(administration.pk)
         # A substitute who comes represents the administration of the person they stand in for.
         for absent in invitation.stands_in_for:
@@ -197,8 +242,10 @@ def _reminders_in_outbox(meeting: Meeting) -> tuple[set[int], set[str], bool]:
 
 
 def _may_be_reminded(invitation: Invitation) -> bool:
-    """Active, not answered, was sent the invitation, and can be emailed (a guest or an active member)."""
-    if invitation.rsvp != Rsvp.NONE or invitation.removed_at is not None or invitation.sent_sequence is None:
+    """Active, not answered (or answered before the meeting moved and not confirmed since), was
+    sent the invitation, and can be emailed (a guest or an active member)."""
+    waiting = invitation.rsvp == Rsvp.NONE or is_to_confirm(invitation)
+    if not waiting or invitation.removed_at is not None or invitation.sent_sequence is None:
         return False
     return invitation.member_id is None or invitation.member.is_active
 
@@ -218,8 +265,14 @@ def answers_overview(meeting: Meeting) -> AnswersOverview:
     counts = Counter(invitation.rsvp for invitation in invitations)
     levels: dict[str, dict[int, list[Invitation]]] = {}
     guests = []
+    confirmed = to_confirm = 0
     for invitation in invitations:
-        administration = _administration(invitation)
+        invitation.to_confirm = is_to_confirm(invitation)
+        invitation.confirmed_new_time = confirmed_new_time(invitation, meeting)
+        invitation.answer_label = answer_label(invitation)
+        to_confirm += invitation.to_confirm
+        confirmed += invitation.confirmed_new_time
+        administration = invitation.counted_administration
         if administration is None:
             guests.append(invitation)
             continue
@@ -232,7 +285,7 @@ def answers_overview(meeting: Meeting) -> AnswersOverview:
             continue
         administrations = [
             AdministrationAnswers(
-                administration=_administration(members[0]),
+                administration=members[0].counted_administration,
                 invitations=members,
                 represented=pk in represented,
                 summary=answer_summary(members),
@@ -283,6 +336,8 @@ def answers_overview(meeting: Meeting) -> AnswersOverview:
         recently_reminded=recent,
         chair_reminders_sent=pressed,
         reminders_closed=reminders_closed,
+        confirmed_count=confirmed,
+        to_confirm_count=to_confirm,
     )
 
 
@@ -314,7 +369,8 @@ def _check_can_remind(meeting: Meeting, now: datetime) -> None:
 
 @transaction.atomic
 def remind_unanswered(*, meeting: Meeting, by: Member) -> int:
-    """Queue a reminder to every invitee who has not answered; returns how many were queued.
+    """Queue a reminder to every invitee who has not answered, or whose answer was given before
+    the meeting moved and is not confirmed yet; returns how many were queued.
 
     ValidationError when there is nothing to remind of: the meeting is cancelled or over, was
     not circulated, or its RSVP deadline has passed. Each person gets at most one per pressing,
@@ -332,9 +388,8 @@ def remind_unanswered(*, meeting: Meeting, by: Member) -> int:
     not_recent = Q(unanswered_reminder_sent_at__isnull=True) | Q(
         unanswered_reminder_sent_at__lte=now - REMIND_AGAIN_AFTER
     )
-    still_due = (
-        Q(removed_at__isnull=True, rsvp=Rsvp.NONE, sent_sequence__isnull=False) & REACHABLE & not_recent
-    )
+    waiting = Q(rsvp=Rsvp.NONE) | Q(rsvp_to_confirm=True)
+    still_due = Q(removed_at__isnull=True, sent_sequence__isnull=False) & waiting & REACHABLE & not_recent
     candidates = list(
         Invitation.objects.filter(still_due, meeting=meeting).select_related("member__user").order_by("pk")
     )

@@ -75,26 +75,33 @@ class AnswersExportTable(tables.Table):
     comment = tables.Column(verbose_name=gettext_lazy("Comment"))
     joining = tables.Column(verbose_name=gettext_lazy("Joining"))
     substitute = tables.Column(verbose_name=gettext_lazy("Substitute"))
+    stands_in_for = tables.Column(verbose_name=gettext_lazy("Stands in for"))
+    new_time = tables.Column(verbose_name=gettext_lazy("Answer for the new time"))
 
     class Meta:
         orderable = False
 
 
 def _answer_rows(invitations: list[Invitation]) -> list[dict]:
+    """Rows of the answers export; `invitations` come from overview.answers_overview()."""
+    confirmed, to_confirm = _("Confirmed"), _("To confirm")
     rows = []
     for invitation in invitations:
-        administration = _administration(invitation)
+        administration = invitation.counted_administration
+        new_time = to_confirm if invitation.to_confirm else confirmed if invitation.confirmed_new_time else ""
         rows.append(
             {
                 "name": invitation.display_name,
                 "email": invitation.recipient_email,
                 "administration": administration.acronym if administration else "",
                 "level": administration.get_level_display() if administration else "",
-                "answer": invitation.get_rsvp_display(),
+                "answer": invitation.answer_label,
                 "answered_at": _when(invitation.rsvp_at),
                 "comment": invitation.rsvp_comment,
                 "joining": invitation.get_attendance_mode_display() if invitation.attendance_mode else "",
                 "substitute": invitation.substitute.display_name if invitation.substitute else "",
+                "stands_in_for": ", ".join(i.display_name for i in invitation.stands_in_for),
+                "new_time": new_time,
             }
         )
     return rows
@@ -147,6 +154,7 @@ def answers(request: HttpRequest, pk: int) -> HttpResponse:
         "overview": overview,
         "sections": _answer_sections(overview),
         "remind_count": len(overview.remindable),
+        "remind_to_confirm_count": sum(1 for invitation in overview.remindable if invitation.to_confirm),
         "can_remind": meeting.circulated_at is not None
         and not meeting.is_cancelled
         and meeting.ends_at > timezone.now(),
@@ -408,7 +416,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 def _answer_choices(meeting: Meeting, invitation: Invitation) -> list[dict]:
-    """The one-click answers offered for an upcoming meeting, except the one already given.
+    """The one-click answers offered for an upcoming meeting, except the one already given
+    (unless it is to confirm since the meeting moved: giving it again confirms it).
 
     A hybrid meeting offers to accept on site or online (the joining mode goes with the answer).
     """
@@ -426,7 +435,8 @@ def _answer_choices(meeting: Meeting, invitation: Invitation) -> list[dict]:
     return [
         {"answer": answer, "mode": mode, "label": label}
         for answer, mode, label in options
-        if not (invitation.rsvp == answer and (not mode or invitation.attendance_mode == mode))
+        if invitation.rsvp_to_confirm
+        or not (invitation.rsvp == answer and (not mode or invitation.attendance_mode == mode))
     ]
 
 

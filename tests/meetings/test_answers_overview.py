@@ -3,6 +3,7 @@ represented, the reminder button (each person once), the exports, permissions an
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -100,11 +101,13 @@ def test_overview_counts_every_answer_and_groups_by_level_then_administration(se
     assert overview.invited_count == 8
     assert [level.level for level in overview.levels] == ["federal", "regional", "stakeholder"]
     federal = overview.levels[0]
-    assert [a.administration.acronym for a in federal.administrations] == ["FED1", "FED2", "SUBORG"]
+    # Sam, of another administration, stands in for Bob: he counts for Bob's FED2.
+    assert [a.administration.acronym for a in federal.administrations] == ["FED1", "FED2"]
     assert federal.invited_count == 5
     fed2 = federal.administrations[1]
+    people = setting["people"]
     assert [i.member.user.name for i in fed2.invitations] == sorted(
-        [setting["people"]["bert"].user.name, setting["people"]["bob"].user.name], key=str.lower
+        [people["bert"].user.name, people["bob"].user.name, people["sam"].user.name], key=str.lower
     )
     bob = next(i for i in fed2.invitations if i.member == setting["people"]["bob"])
     assert bob.substitute.pk == setting["inv"]["sam"].pk
@@ -120,7 +123,7 @@ def test_administrations_not_represented_are_those_nobody_comes_for(setting):
     represented = {
         a.administration.acronym: a.represented for level in overview.levels for a in level.administrations
     }
-    assert represented == {"FED1": True, "FED2": True, "SUBORG": True, "REG": True, "STK": False}
+    assert represented == {"FED1": True, "FED2": True, "REG": True, "STK": False}
 
 
 def test_administration_is_not_represented_when_its_substitute_declined(setting):
@@ -194,6 +197,8 @@ def test_csv_export_has_one_row_per_invitee_with_answer_and_substitute(client, c
         "Comment",
         "Joining",
         "Substitute",
+        "Stands in for",
+        "Answer for the new time",
     ]
     assert len(rows) == 1 + 8
     by_email = {row[1]: row for row in rows[1:]}
@@ -204,6 +209,8 @@ def test_csv_export_has_one_row_per_invitee_with_answer_and_substitute(client, c
     bob = by_email[setting["people"]["bob"].user.email]
     assert bob[4] == "Sends a substitute"
     assert bob[8] == setting["people"]["sam"].user.name
+    sam = by_email[setting["people"]["sam"].user.email]
+    assert sam[2] == "FED2" and sam[9] == setting["people"]["bob"].user.name
     assert by_email["guest@example.org"][2:5] == ["", "", "No answer yet"]
 
 
@@ -415,3 +422,131 @@ def test_meeting_page_links_answers_and_attendance_for_managers_only(client, cha
 
     assert all(f'href="{link}"' in as_chair for link in links)
     assert not any(f'href="{link}"' in as_member for link in links)
+
+
+# --- Answers after a change of time -------------------------------------------------------------
+
+
+@pytest.fixture
+def moved(group, chair):
+    """A circulated meeting that moved yesterday: Ann accepted before (to confirm), Dirk declined
+    before (to confirm), Carla accepted again since (confirmed), Nina never answered."""
+    speaks(chair, "en")
+    now = timezone.now()
+    meeting = make_meeting(
+        group,
+        chair,
+        invite_whole_group=False,
+        circulated_at=now - timedelta(days=5),
+        time_changed_at=now - timedelta(days=1),
+    )
+    before, since = now - timedelta(days=3), now - timedelta(hours=2)
+    people = {name: make_member(language="en") for name in ("ann", "dirk", "carla", "nina")}
+    inv = {
+        "ann": invited(meeting, people["ann"], rsvp=Rsvp.ACCEPTED, rsvp_at=before, rsvp_to_confirm=True),
+        "dirk": invited(meeting, people["dirk"], rsvp=Rsvp.DECLINED, rsvp_at=before, rsvp_to_confirm=True),
+        "carla": invited(meeting, people["carla"], rsvp=Rsvp.ACCEPTED, rsvp_at=since),
+        "nina": invited(meeting, people["nina"]),
+    }
+    Invitation.objects.filter(meeting=meeting).update(sent_sequence=0)
+    return {"meeting": meeting, "people": people, "inv": inv}
+
+
+def test_overview_shows_who_confirmed_the_new_time_and_who_still_has_to(client, chair, moved):
+    client.force_login(chair.user)
+
+    html = client.get(answers_url(moved["meeting"])).content.decode()
+
+    overview = answers_overview(moved["meeting"])
+    assert (overview.confirmed_count, overview.to_confirm_count) == (1, 2)
+    summary = html.split('id="summary-heading"')[1].split("</section>")[0]
+    assert re.search(r"Confirmed for the new time</dt>\s*<dd>1</dd>", summary)
+    assert re.search(r"Still to confirm for the new time</dt>\s*<dd>2</dd>", summary)
+    rows = {name: _row_of(html, moved["people"][name].user.name) for name in ("ann", "dirk", "carla", "nina")}
+    assert "Accepted – to confirm for the new time" in rows["ann"]
+    assert "Declined – to confirm for the new time" in rows["dirk"]
+    assert "to confirm" not in rows["carla"] and "confirmed for the new time" in rows["carla"]
+    assert "confirm" not in rows["nina"]
+
+
+def _row_of(html: str, name: str) -> str:
+    start = html.index(name)
+    return html[start : html.index("</tr>", start)]
+
+
+def test_answers_export_says_whose_answer_is_to_confirm(client, chair, moved):
+    client.force_login(chair.user)
+
+    response = client.get(answers_url(moved["meeting"]), {"_export": "csv"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    column = rows[0].index("Answer for the new time")
+    by_email = {row[1]: row for row in rows[1:]}
+    ann = by_email[moved["people"]["ann"].user.email]
+    assert ann[4] == "Accepted – to confirm for the new time" and ann[column] == "To confirm"
+    carla = by_email[moved["people"]["carla"].user.email]
+    assert carla[4] == "Accepted" and carla[column] == "Confirmed"
+    assert by_email[moved["people"]["nina"].user.email][column] == ""
+
+
+def test_remind_button_includes_answers_to_confirm(
+    client, chair, moved, mailoutbox, django_capture_on_commit_callbacks
+):
+    meeting = moved["meeting"]
+    client.force_login(chair.user)
+    page = client.get(answers_url(meeting)).content.decode()
+    assert "Remind those who have not answered (3)" in page
+    assert "This includes 2 people whose answers are to confirm for the new time." in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(remind_url(meeting))
+
+    people = moved["people"]
+    expected = sorted(people[name].user.email for name in ("ann", "dirk", "nina"))
+    assert sorted(address for message in mailoutbox for address in message.to) == expected
+
+
+# --- Substitutes count for the administration they represent ----------------------------------
+
+
+def test_guest_and_colleague_substitutes_count_for_the_administration_they_stand_in_for(client, chair, group):
+    speaks(chair, "en")
+    fed = administration(acronym="FEDX", name_en="Federal X", level=Level.FEDERAL)
+    reg = administration(acronym="REGY", name_en="Regional Y", level=Level.REGIONAL, entity="flemish")
+    meeting = make_meeting(group, chair, invite_whole_group=False)
+    anna, colleague = make_member(administration=fed), make_member(administration=fed)
+    rik = make_member(administration=reg)
+    guest = invited(
+        meeting,
+        email="stand.in@example.org",
+        name="Greta Standin",
+        source=Source.SUBSTITUTE,
+        rsvp=Rsvp.ACCEPTED,
+    )
+    helper = invited(meeting, colleague, source=Source.SUBSTITUTE, rsvp=Rsvp.ACCEPTED)
+    invited(meeting, anna, rsvp=Rsvp.DELEGATED, delegated_to=helper)
+    invited(meeting, rik, rsvp=Rsvp.DELEGATED, delegated_to=guest)
+
+    overview = answers_overview(meeting)
+
+    assert overview.guests == []
+    by_acronym = {a.administration.acronym: a for level in overview.levels for a in level.administrations}
+    assert sorted(i.display_name for i in by_acronym["REGY"].invitations) == sorted(
+        ["Greta Standin", rik.user.name]
+    )
+    assert len(by_acronym["FEDX"].invitations) == 2
+    assert by_acronym["REGY"].represented and by_acronym["FEDX"].represented
+    assert overview.not_represented == []
+    client.force_login(chair.user)
+    html = client.get(answers_url(meeting)).content.decode()
+    assert "Guests and people without an administration" not in html
+    assert "for the new time" not in html  # the meeting never moved
+    regional = html.split("REGY – Regional Y")[1].split("</table>")[0]
+    assert "Greta Standin" in regional
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(answers_url(meeting), {"_export": "csv"}).content.decode("utf-8-sig"))
+        )
+    )
+    greta = next(row for row in rows if row[0] == "Greta Standin")
+    assert greta[2:4] == ["REGY", "Regional"]
