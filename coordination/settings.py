@@ -6,6 +6,7 @@ README.md). Local use needs none of them: SQLite under var/, emails written to v
 
 import os
 import secrets
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -90,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "members.middleware.PreferredLanguageMiddleware",
+    "members.middleware.VisitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -224,6 +226,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # message under var/mail/), "console", "smtp", or an anymail provider by name.
 DEFAULT_FROM_EMAIL = _env.get("DEFAULT_FROM_EMAIL", f"Concerto <noreply@{SITE_DOMAIN}>")
 SERVER_EMAIL = _env.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Whom people without an account ask for access (the sign-in page names it): the secretariat.
+CONTACT_EMAIL = _env.get("CONTACT_EMAIL", "").strip() or parseaddr(DEFAULT_FROM_EMAIL)[1]
+if "@" not in CONTACT_EMAIL:
+    raise ImproperlyConfigured(f"CONTACT_EMAIL must be an email address (got {CONTACT_EMAIL!r}).")
 ANYMAIL_PROVIDERS = {
     "amazon_ses",
     "brevo",
