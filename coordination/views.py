@@ -1,14 +1,19 @@
 import json
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from coordination.privacy import member_data
+from coordination.start import start_page
 from members.access import member_required
+from members.models import Member
 
 
 @require_GET
@@ -25,7 +30,25 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "coordination/home.html")
+    """The public welcome; signed in, the member's start page (what is coming, what needs them)."""
+    if not request.user.is_authenticated:
+        return render(request, "coordination/home.html")
+    member = (
+        Member.objects.select_related("user", "administration").active().filter(user=request.user).first()
+    )
+    if member is None:  # a staff account without a place on the platform
+        return render(request, "coordination/home.html")
+    with timezone.override(_zone(member)):
+        response = render(request, "coordination/home.html", {"member": member, "start": start_page(member)})
+    add_never_cache_headers(response)
+    return response
+
+
+def _zone(member: Member) -> ZoneInfo:
+    try:
+        return ZoneInfo(member.timezone or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
 
 
 @member_required
