@@ -5,6 +5,10 @@ import shutil
 
 import pytest
 
+from meetings.demo import load_demo_meetings
+from meetings.models import Meeting
+from members.demo import load_demo_platform
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -43,3 +47,11 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def demo(db):
+    """The demo platform of `make run`; returns its upcoming plenary meeting."""
+    load_demo_platform()
+    load_demo_meetings()
+    return Meeting.objects.filter(kind=Meeting.Kind.PLENARY).upcoming().get()

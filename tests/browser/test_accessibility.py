@@ -4,9 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from meetings.demo import load_demo_meetings
-from meetings.models import Meeting
-from members.demo import DEMO_PASSWORD, load_demo_platform
+from tests.browser.pages import MEMBER_EMAILS, PUBLIC_PATHS, member_paths, one_click_answer_paths, sign_in
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = [
@@ -38,77 +36,18 @@ def page(browser, live_server):
     context.close()
 
 
-@pytest.fixture
-def demo(db):
-    load_demo_platform()
-    load_demo_meetings()
-    return Meeting.objects.filter(kind=Meeting.Kind.PLENARY).upcoming().get()
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.locator("input[name=password]").press("Enter")
-
-
 def test_public_pages_have_no_accessibility_violations(page, demo):
-    for path in [
-        "/",
-        "/accounts/login/",
-        "/accounts/login/code/",
-        "/accounts/password/reset/",
-        "/groups/mvo-platform/",
-    ]:
+    for path in PUBLIC_PATHS:
         assert violations(page, path) == [], path
 
 
-@pytest.mark.parametrize("email", ["chair@example.org", "member.wallonia@example.org"])
+@pytest.mark.parametrize("email", MEMBER_EMAILS)
 def test_member_pages_have_no_accessibility_violations(page, demo, email):
-    held = Meeting.objects.get(status=Meeting.Status.HELD)
     sign_in(page, email)
-    paths = [
-        "/",
-        "/members/groups/",
-        "/members/groups/mvo-platform/",
-        "/members/directory/",
-        "/members/administrations/",
-        "/members/profile/",
-        "/members/outbox/",
-        "/meetings/",
-        f"/meetings/{demo.pk}/",
-        "/meetings/past/",
-        "/meetings/my/",
-        f"/meetings/{demo.pk}/answer/",
-    ]
-    if email.startswith("chair"):
-        paths += [
-            f"/meetings/{demo.pk}/edit/",
-            f"/meetings/{demo.pk}/agenda/",
-            f"/meetings/{demo.pk}/invitees/",
-            f"/meetings/{demo.pk}/circulate/",
-            "/members/groups/mvo-platform/public-page/",
-            "/members/groups/mvo-platform/invite/",
-            "/members/groups/mvo-platform/import/",
-            "/members/groups/mvo-platform/invitations/",
-            "/members/groups/mvo-platform/history/",
-            f"/meetings/{demo.pk}/answers/",
-            f"/meetings/{demo.pk}/attendance/print/",
-            f"/meetings/{held.pk}/attendance/",
-            f"/meetings/new/{demo.group.slug}/",
-            f"/meetings/series/new/{demo.group.slug}/",
-            f"/meetings/{demo.pk}/documents/upload/",
-            f"/meetings/{demo.pk}/cancel/",
-            "/meetings/statistics/",
-        ]
-    found = {path: v for path in paths if (v := violations(page, path))}
+    found = {path: v for path in member_paths(email, demo) if (v := violations(page, path))}
     assert found == {}
 
 
 def test_one_click_answer_page_has_no_accessibility_violations(page, demo):
-    from meetings.rsvp import answer_token
-
-    invitation = demo.invitations.filter(member__user__email="member.wallonia@example.org").get()
-    assert violations(page, f"/meetings/answer/{answer_token(invitation)}/?a=accepted") == []
-    assert violations(page, f"/meetings/answer/{answer_token(invitation)}/?a=delegated") == []
+    for path in one_click_answer_paths(demo):
+        assert violations(page, path) == [], path

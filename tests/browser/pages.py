@@ -1,0 +1,75 @@
+"""The pages the browser checks visit (accessibility, reflow), for each kind of visitor."""
+
+from meetings.models import Meeting
+from members.demo import DEMO_PASSWORD
+
+PUBLIC_PATHS = [
+    "/",
+    "/accounts/login/",
+    "/accounts/login/code/",
+    "/accounts/password/reset/",
+    "/groups/mvo-platform/",
+]
+
+# A chair sees every page; a member of a regional administration the pages open to everyone signed in.
+MEMBER_EMAILS = ["chair@example.org", "member.wallonia@example.org"]
+
+
+def member_paths(email: str, demo: Meeting) -> list[str]:
+    """The pages the demo account `email` visits, around the upcoming demo plenary `demo`."""
+    held = Meeting.objects.get(status=Meeting.Status.HELD)
+    starts = demo.starts_at
+    paths = [
+        "/",
+        "/members/groups/",
+        "/members/groups/mvo-platform/",
+        "/members/directory/",
+        "/members/administrations/",
+        f"/members/administrations/{demo.organiser.administration_id}/",
+        "/members/profile/",
+        "/members/outbox/",
+        "/meetings/",
+        f"/meetings/calendar/{starts.year}/{starts.month}/",
+        f"/meetings/{demo.pk}/",
+        "/meetings/past/",
+        "/meetings/my/",
+        f"/meetings/{demo.pk}/answer/",
+    ]
+    if email.startswith("chair"):
+        paths += [
+            f"/meetings/{demo.pk}/edit/",
+            f"/meetings/{demo.pk}/agenda/",
+            f"/meetings/{demo.pk}/invitees/",
+            f"/meetings/{demo.pk}/circulate/",
+            "/members/groups/mvo-platform/public-page/",
+            "/members/groups/mvo-platform/invite/",
+            "/members/groups/mvo-platform/import/",
+            "/members/groups/mvo-platform/invitations/",
+            "/members/groups/mvo-platform/history/",
+            f"/meetings/{demo.pk}/answers/",
+            f"/meetings/{demo.pk}/attendance/print/",
+            f"/meetings/{held.pk}/attendance/",
+            f"/meetings/new/{demo.group.slug}/",
+            f"/meetings/series/new/{demo.group.slug}/",
+            f"/meetings/{demo.pk}/documents/upload/",
+            f"/meetings/{demo.pk}/cancel/",
+            "/meetings/statistics/",
+        ]
+    return paths
+
+
+def one_click_answer_paths(demo: Meeting) -> list[str]:
+    """The pages behind an invitation email's answer links (no sign-in needed)."""
+    from meetings.rsvp import answer_token
+
+    invitation = demo.invitations.filter(member__user__email="member.wallonia@example.org").get()
+    token = answer_token(invitation)
+    return [f"/meetings/answer/{token}/?a=accepted", f"/meetings/answer/{token}/?a=delegated"]
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.locator("input[name=password]").press("Enter")
