@@ -166,7 +166,9 @@ def _attendee(invitation: Invitation, *, rsvp: bool) -> vCalAddress:
     attendee.params["CN"] = vText(invitation.display_name)
     attendee.params["CUTYPE"] = "INDIVIDUAL"
     attendee.params["ROLE"] = "REQ-PARTICIPANT"
-    attendee.params["PARTSTAT"] = PARTSTAT.get(invitation.rsvp, "NEEDS-ACTION")
+    # An answer given before the meeting moved is asked again (RFC 5546, 2.1.5).
+    partstat = "NEEDS-ACTION" if invitation.rsvp_to_confirm else PARTSTAT.get(invitation.rsvp, "NEEDS-ACTION")
+    attendee.params["PARTSTAT"] = partstat
     if rsvp:
         attendee.params["RSVP"] = "TRUE"
     return attendee

@@ -6,19 +6,22 @@ Services take keyword-only arguments and run in one transaction. Each email is o
 second run finds everyone up to date, so no invitee is missed or sent a version twice.
 """
 
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import F, Q
+from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from meetings import calendar, emails, rsvp, services
 from meetings.models import Invitation, Meeting
+from members.i18n import localized
 from members.models import Member
+from members.outbox import Kind
 from members.services import queue_message
 
 Status = Meeting.Status
@@ -31,6 +34,9 @@ ACCEPTED_REMINDER_BEFORE = timedelta(days=1)
 
 # Invitees who can be emailed: guests, and members who are still active.
 REACHABLE = Q(member__isnull=True) | Q(member__deactivated_at__isnull=True, member__user__is_active=True)
+# Who the "please answer" reminder is for: no answer yet, or an answer given before the meeting
+# moved that is still to confirm.
+UNANSWERED = Q(rsvp=Rsvp.NONE) | Q(rsvp_to_confirm=True)
 
 
 def circulation_batch(meeting: Meeting, suffix: str = "") -> str:
@@ -62,8 +68,38 @@ def _invitations(meeting: Meeting, rows=None) -> list[Invitation]:
     return invitations
 
 
-def queue_meeting_email(email: emails.MeetingEmail, invitation: Invitation, *, batch: str, by: Member | None):
-    """Queue one built meeting email for its invitee through the outbox."""
+def queue_meeting_email(
+    email: emails.MeetingEmail, invitation: Invitation, *, batch: str | tuple[str, str], by: Member | None
+):
+    """Queue one built meeting email for its invitee through the outbox.
+
+    `batch` is the outbox batch, or (batch, "invitation" | "update") to name a sending that mixes
+    both. The batch title the sender sees on their outbox pages ("Invitation: Plenary, 12 March
+    2027") is written in the sender's language and time zone (the organiser's for automatic emails).
+    """
+    meeting = invitation.meeting
+    batch, sending = batch if isinstance(batch, tuple) else (batch, "")
+    if not sending and email.method == calendar.CANCEL:
+        sending = "cancellation"
+    elif not sending and email.kind == Kind.MEETING_REMINDER:
+        sending = "reminder"
+    elif not sending:
+        sending = "invitation" if invitation.sent_sequence is None else "update"
+    sender = by or (meeting.organiser if meeting.organiser_id else None)
+    language = sender.language if sender else settings.LANGUAGE_CODE
+    try:
+        zone = zoneinfo.ZoneInfo(sender.timezone if sender else settings.TIME_ZONE)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    with translation.override(language):
+        label = {
+            "invitation": _("Invitation: %(title)s, %(date)s"),
+            "update": _("Update: %(title)s, %(date)s"),
+            "cancellation": _("Cancellation: %(title)s, %(date)s"),
+            "reminder": _("Reminder: %(title)s, %(date)s"),
+        }[sending]
+        date = formats.date_format(timezone.localtime(meeting.starts_at, zone), "DATE_FORMAT")
+        batch_title = label % {"title": localized(meeting, "title", language), "date": date}
     return queue_message(
         kind=email.kind,
         to_email=email.to_email,
@@ -73,6 +109,7 @@ def queue_meeting_email(email: emails.MeetingEmail, invitation: Invitation, *, b
         language=email.language,
         member=invitation.member if invitation.member_id else None,
         batch=batch,
+        batch_title=batch_title,
         reply_to=reply_address(invitation.meeting),
         attachments=email.attachments,
         alternatives=email.alternatives,
@@ -198,8 +235,10 @@ def circulation_preview(*, meeting: Meeting) -> dict:
     {"recipients": int, "newcomers": int, "update": bool, "changes": {...}, "languages":
     [{"language", "name", "count", "subject", "text", "html"}, …]}: per language among the
     current invitees who get it, the email a sample recipient of that language would receive
-    (a member rather than a guest). `recipients` counts the `newcomers` too: people the group
-    and administration settings invite who are not invited yet (circulating invites them first).
+    (a member rather than a guest), with a placeholder name and example answer links that are
+    no valid token: whoever sees the preview cannot answer for anyone. `recipients` counts the
+    `newcomers` too: people the group and administration settings invite who are not invited
+    yet (circulating invites them first).
     """
     meeting = _with_data(meeting)
     recipients, changes, _bump = _plan(meeting)
@@ -214,7 +253,9 @@ def circulation_preview(*, meeting: Meeting) -> dict:
         if not group:
             continue
         sample = min(group, key=lambda i: (i.member_id is None, i.pk))
-        email = emails.invitation_email(sample, update=sample.sent_sequence is not None, changes=changes)
+        email = emails.invitation_email(
+            sample, update=sample.sent_sequence is not None, changes=changes, preview=True
+        )
         languages.append(
             {
                 "language": code,
@@ -262,7 +303,9 @@ def circulate_agenda(*, meeting: Meeting, by: Member | None, note: str = "") -> 
     for invitation in recipients:
         is_update = invitation.sent_sequence is not None
         email = emails.invitation_email(invitation, update=is_update, changes=changes, note=note)
-        queue_meeting_email(email, invitation, batch=batch, by=by)
+        queue_meeting_email(
+            email, invitation, batch=(batch, "update" if meeting.circulated_at else "invitation"), by=by
+        )
     _record_sent(recipients, meeting.sequence)
 
     meeting.circulated_at = timezone.now()
@@ -339,17 +382,21 @@ def cancel_meeting(*, meeting: Meeting, by: Member | None, note: str = "") -> in
 # --- Reminders ----------------------------------------------------------------------------
 
 
-def _claim(invitation: Invitation, field: str, now: datetime, **still) -> bool:
+def _claim(invitation: Invitation, field: str, now: datetime, still: Q) -> bool:
     """Mark the reminder as sent, unless another run already did (a conditional UPDATE)."""
     return bool(
         Invitation.objects.filter(
-            pk=invitation.pk, removed_at__isnull=True, **{f"{field}__isnull": True}, **still
+            still, pk=invitation.pk, removed_at__isnull=True, **{f"{field}__isnull": True}
         ).update(**{field: now})
     )
 
 
 def due_reminders(now: datetime) -> list[tuple[Invitation, str]]:
-    """(invitation, "unanswered" | "accepted") for every reminder due at `now`."""
+    """(invitation, "unanswered" | "accepted") for every reminder due at `now`.
+
+    "unanswered" also asks those whose answer is to confirm since the meeting moved, once
+    they were sent the moved meeting; they get no "accepted" reminder until they confirm.
+    """
     # The "N days before" window differs per meeting: found among the few upcoming meetings
     # here rather than with date arithmetic in SQL, which differs between databases.
     # Nobody is asked to answer once answering has closed (the meeting's RSVP deadline).
@@ -369,13 +416,14 @@ def due_reminders(now: datetime) -> list[tuple[Invitation, str]]:
         meeting__starts_at__gt=now,
     )
     unanswered = upcoming.filter(
+        Q(rsvp=Rsvp.NONE) | Q(rsvp_to_confirm=True, sent_sequence=F("meeting__sequence")),
         meeting__in=open_for_unanswered,
-        rsvp=Rsvp.NONE,
         unanswered_reminder_sent_at__isnull=True,
         created_at__lte=now - REMINDER_GRACE,
     )
     accepted = upcoming.filter(
         rsvp=Rsvp.ACCEPTED,
+        rsvp_to_confirm=False,
         accepted_reminder_sent_at__isnull=True,
         meeting__remind_accepted_day_before=True,
         meeting__starts_at__lte=now + ACCEPTED_REMINDER_BEFORE,
@@ -396,18 +444,18 @@ def due_reminders(now: datetime) -> list[tuple[Invitation, str]]:
 def send_due_reminders(*, now: datetime | None = None) -> int:
     """Queue every reminder that is due; each is sent once, however often this runs. Returns the count.
 
-    N days before the meeting (its remind_unanswered_days) to invitees who have not answered,
-    until its RSVP deadline; the day before to those who accepted. Never for drafts, cancelled
+    N days before the meeting (its remind_unanswered_days) to invitees who have not answered
+    (or whose answer is to confirm since the meeting moved), until its RSVP deadline; the day before to those who accepted. Never for drafts, cancelled
     meetings or removed invitees.
     """
     now = now or timezone.now()
     sent = 0
     for invitation, kind in due_reminders(now):
         field = f"{kind}_reminder_sent_at"
-        still = {"rsvp": Rsvp.NONE if kind == "unanswered" else Rsvp.ACCEPTED}
+        still = UNANSWERED if kind == "unanswered" else Q(rsvp=Rsvp.ACCEPTED, rsvp_to_confirm=False)
         # One transaction per reminder: the claim and the outbox row commit together.
         with transaction.atomic():
-            if not _claim(invitation, field, now, **still):
+            if not _claim(invitation, field, now, still):
                 continue
             email = emails.reminder_email(invitation, kind)
             queue_meeting_email(

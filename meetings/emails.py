@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from meetings import calendar, rsvp
 from meetings.models import Invitation, Meeting
@@ -20,6 +22,8 @@ from members.emails import render_email
 from members.outbox import Kind
 
 TEMPLATES = "meetings/email/"
+# The path of the answer links shown in a preview: not a signed token, so it answers for nobody.
+SAMPLE_TOKEN = "example-link"  # noqa: S105 (a placeholder in a URL, not a secret)
 
 
 @dataclass(frozen=True)
@@ -84,15 +88,24 @@ def agenda_rows(meeting: Meeting, language: str) -> list[AgendaRow]:
     return rows
 
 
-def _context(invitation: Invitation, language: str, **extra) -> dict:
+def sample_answer_links(invitation: Invitation) -> list[dict]:
+    """Answer links of the same shape as `rsvp.answer_links`, whose URLs hold no token: a preview
+    shows what the links look like without letting its reader answer for anyone."""
+    base = settings.SITE_URL + reverse("meetings:answer", args=[SAMPLE_TOKEN])
+    return [{**link, "url": f"{base}?a={link['answer']}"} for link in rsvp.answer_links_unsigned(invitation)]
+
+
+def _context(invitation: Invitation, language: str, *, preview: bool = False, **extra) -> dict:
     meeting = invitation.meeting
     with translation.override(language):
         rows = agenda_rows(meeting, language)
+        # A preview names no real invitee: it is shown to the organiser, not sent.
+        name = _("[name of the invitee]") if preview else invitation.display_name
     general_documents = list(getattr(meeting, "general_documents", None) or [])
     return {
         "invitation": invitation,
         "meeting": meeting,
-        "recipient_name": invitation.display_name,
+        "recipient_name": name,
         "is_member": bool(invitation.member_id),
         "meeting_url": calendar.meeting_url(meeting),
         "location_address": ", ".join(line.strip() for line in meeting.location.splitlines() if line.strip()),
@@ -101,7 +114,8 @@ def _context(invitation: Invitation, language: str, **extra) -> dict:
         "has_documents": bool(general_documents) or any(row.documents for row in rows),
         "organiser_name": meeting.organiser.user.name if meeting.organiser_id else "",
         # Accept / Tentative / Decline / Send a substitute: signed links that work without signing in.
-        "answer_links": rsvp.answer_links(invitation),
+        "answer_links": sample_answer_links(invitation) if preview else rsvp.answer_links(invitation),
+        "preview": preview,
         **extra,
     }
 
@@ -112,14 +126,16 @@ def _render(
     *,
     kind: str,
     method: str = "",
+    preview: bool = False,
     **extra,
 ) -> MeetingEmail:
     language = calendar.invitation_language(invitation)
-    context = _context(invitation, language, **extra)
+    context = _context(invitation, language, preview=preview, **extra)
     subject, text, html = render_email(
         TEMPLATES + prefix, context, language=language, tz=recipient_timezone(invitation)
     )
-    ics = calendar.invitation_ics(invitation, method=method).decode() if method else ""
+    # A preview has no calendar part: the file names the invitation's own reply address.
+    ics = calendar.invitation_ics(invitation, method=method).decode() if method and not preview else ""
     return MeetingEmail(
         kind=kind,
         to_email=invitation.recipient_email,
@@ -134,12 +150,19 @@ def _render(
 
 
 def invitation_email(
-    invitation: Invitation, *, update: bool, changes: dict | None = None, note: str = ""
+    invitation: Invitation,
+    *,
+    update: bool,
+    changes: dict | None = None,
+    note: str = "",
+    preview: bool = False,
 ) -> MeetingEmail:
     """The invitation (or, with `update`, the updated invitation) with its calendar REQUEST.
 
     `changes` ({"time", "location", …} -> previous value; see circulation.changes_since_circulation)
-    and `note` (the organiser's words) say what changed in an update.
+    and `note` (the organiser's words) say what changed in an update. With `preview`, the email
+    as the organiser sees it before sending: a placeholder name, example answer links that
+    answer for nobody, and no calendar part.
     """
     changes = changes or {}
     return _render(
@@ -147,6 +170,7 @@ def invitation_email(
         invitation,
         kind=Kind.MEETING_INVITATION,
         method=calendar.REQUEST,
+        preview=preview,
         changes=changes,
         note=note,
     )

@@ -249,6 +249,9 @@ def _process(log: CalendarReply, ics_bytes: bytes, recipients: Iterable[str]) ->
             channel=rsvp.Channel.CALENDAR,
             comment=_text(comment, rsvp.MAX_COMMENT).strip(),
             attendance_mode=None,  # a calendar does not say; keep the invitee's choice
+            # An answer to a version older than the meeting's (moved since) does not confirm
+            # the answer for the new time.
+            for_current_version=sequence >= meeting.sequence,
         )
     except ValidationError as error:
         raise Refused(" ".join(error.messages)) from error

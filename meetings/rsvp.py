@@ -139,10 +139,12 @@ def answer_links(invitation: Invitation) -> list[dict]:
     Labels are lazy: they render in the language active when the email is rendered.
     """
     base = answer_url(invitation)
-    return [
-        {"answer": answer, "label": ANSWER_ACTIONS[answer], "url": f"{base}?a={answer}"}
-        for answer in answers_for(invitation)
-    ]
+    return [{**link, "url": f"{base}?a={link['answer']}"} for link in answer_links_unsigned(invitation)]
+
+
+def answer_links_unsigned(invitation: Invitation) -> list[dict]:
+    """[{"answer", "label"}]: the answers of `answer_links`, without their signed URLs."""
+    return [{"answer": answer, "label": ANSWER_ACTIONS[answer]} for answer in answers_for(invitation)]
 
 
 # --- Who may answer, and when -------------------------------------------------------------------
@@ -300,6 +302,7 @@ def _save_answer(
     comment: str,
     attendance_mode: str,
     delegated_to: Invitation | None = None,
+    confirms: bool = True,
 ) -> Invitation:
     # The time is taken once the row is locked, so the history's order is the commit order.
     now = timezone.now()
@@ -317,7 +320,11 @@ def _save_answer(
     invitation.rsvp_comment = comment
     invitation.attendance_mode = attendance_mode
     invitation.delegated_to = delegated_to
-    invitation.save(update_fields=["rsvp", "rsvp_at", "rsvp_comment", "attendance_mode", "delegated_to"])
+    # An answer given for the meeting's current version confirms it for the current time.
+    if confirms:
+        invitation.rsvp_to_confirm = False
+    fields = ["rsvp", "rsvp_at", "rsvp_comment", "attendance_mode", "delegated_to", "rsvp_to_confirm"]
+    invitation.save(update_fields=fields)
     return invitation
 
 
@@ -333,12 +340,15 @@ def record_rsvp(
     channel: str,
     comment: str | None = "",
     attendance_mode: str | None = "",
+    for_current_version: bool = True,
 ) -> Invitation:
     """Record an answer (accepted, tentative or declined) and return the updated invitation.
 
     `by` is who answers: the invitee themself, or the chair or secretariat for someone else;
     None when a one-click link or a calendar reply proved who answers. `comment` and
     `attendance_mode` None keep the current ones. Sending a substitute goes through `delegate`.
+    The answer clears `rsvp_to_confirm`, unless `for_current_version` is False (a calendar
+    answering a version sent before the meeting last changed).
     """
     if answer == Rsvp.DELEGATED:
         raise ValidationError({"substitute": _("Choose who will attend in your place.")})
@@ -353,6 +363,7 @@ def record_rsvp(
         channel=channel,
         comment=_clean_comment(comment, locked),
         attendance_mode=_clean_mode(locked, answer, attendance_mode),
+        confirms=for_current_version,
     )
 
 
@@ -480,6 +491,7 @@ def delegate(
         replacement.language = wanted_language
         replacement.rsvp = Rsvp.NONE
         replacement.rsvp_at = None
+        replacement.rsvp_to_confirm = False
         replacement.rsvp_comment = ""
         replacement.attendance_mode = ""
         replacement.delegated_to = None

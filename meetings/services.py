@@ -191,7 +191,8 @@ def update_meeting(
 ) -> Meeting:
     """Apply changes; after circulation a change of time, place, format, link, title or
     description raises SEQUENCE. A circulated meeting does not go back to draft, and a meeting
-    is held only once it has started."""
+    is held only once it has started. When a circulated meeting's date or time moves, the answers
+    already given are kept but marked `rsvp_to_confirm` (and `time_changed_at` is set)."""
     _reject_unknown(changes, MEETING_FIELDS)
     meeting = _locked(meeting)
     _check_changeable(meeting)
@@ -207,7 +208,15 @@ def update_meeting(
         getattr(meeting, field) != value for field, value in before.items()
     ):
         meeting.sequence += 1
+    time_moved = meeting.circulated_at is not None and (meeting.starts_at, meeting.ends_at) != (
+        before["starts_at"],
+        before["ends_at"],
+    )
+    if time_moved:
+        meeting.time_changed_at = timezone.now()
     meeting.save()
+    if time_moved:
+        _ask_to_confirm_answers(meeting)
 
     resync = "invite_whole_group" in changes
     if invited_administrations is not None:
@@ -219,6 +228,14 @@ def update_meeting(
     if resync:
         sync_invitations(meeting=meeting, by=by)
     return meeting
+
+
+def _ask_to_confirm_answers(meeting: Meeting) -> None:
+    """The meeting moved: answers given for the old time stand, but are to confirm (RFC 5546
+    lets the organiser ask again). Their history is kept; each such invitee may be reminded once more."""
+    meeting.invitations.filter(removed_at__isnull=True).exclude(rsvp=Invitation.Rsvp.NONE).update(
+        rsvp_to_confirm=True, unanswered_reminder_sent_at=None
+    )
 
 
 # --- Series -----------------------------------------------------------------------------
@@ -616,6 +633,7 @@ def sync_invitations(
             invitation.language = language
             invitation.rsvp = Invitation.Rsvp.NONE
             invitation.rsvp_at = None
+            invitation.rsvp_to_confirm = False
             invitation.sent_sequence = None
             restored.append(invitation)
         elif invitation.source in AUTOMATIC_SOURCES and invitation.source != source:
@@ -630,7 +648,7 @@ def sync_invitations(
             invitation.removed_at = now
             removed.append(invitation)
     created = Invitation.objects.bulk_create(to_create)
-    fields = ["removed_at", "source", "language", "rsvp", "rsvp_at", "sent_sequence"]
+    fields = ["removed_at", "source", "language", "rsvp", "rsvp_at", "rsvp_to_confirm", "sent_sequence"]
     if restored or removed or retagged:
         Invitation.objects.bulk_update([*restored, *removed, *retagged], fields)
     added = [*created, *restored]
@@ -689,6 +707,7 @@ def add_guest(
         invitation.removed_at = None
         invitation.rsvp = Invitation.Rsvp.NONE
         invitation.rsvp_at = None
+        invitation.rsvp_to_confirm = False
         invitation.sent_sequence = None
     for field, value in defaults.items():
         setattr(invitation, field, value)
