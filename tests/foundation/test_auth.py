@@ -62,10 +62,23 @@ def test_login_code_email_is_written_in_the_recipients_language(
     assert "connexion" in mailoutbox[0].subject.lower()
 
 
-def test_sign_up_is_closed_to_the_public(client):
+def test_sign_in_page_says_access_is_by_invitation_and_whom_to_ask(client, settings):
+    settings.CONTACT_EMAIL = "secretariat@csr.example.be"
+    page = client.get(reverse("account_login"))
+    assert page.status_code == 200
+    assert reverse("account_signup") not in page.text
+    assert "sign up" not in page.text.lower()
+    assert "by invitation only" in page.text
+    assert 'href="mailto:secretariat@csr.example.be"' in page.text
+    assert 'name="password"' in page.text  # the sign-in form itself is still there
+
+
+def test_sign_up_is_closed_to_the_public(client, settings):
+    settings.CONTACT_EMAIL = "secretariat@csr.example.be"
     page = client.get(reverse("account_signup"))
     assert page.status_code == 200
-    assert "closed" in page.text.lower()
+    assert "by invitation only" in page.text
+    assert "secretariat@csr.example.be" in page.text
     client.post(
         reverse("account_signup"),
         {"email": "stranger@example.org", "password1": "a-Long-passw0rd!", "password2": "a-Long-passw0rd!"},
