@@ -254,13 +254,21 @@ class DemoAccount:
     role: str
     is_staff: bool = False
 
+    @property
+    def label(self) -> str:
+        return self.role or "admin (staff)"
 
+
+# The chair and secretariat are ordinary members: their roles alone let them manage, as on a
+# real platform. Only the separate staff account signs in to /admin/.
 DEMO_ACCOUNTS = [
-    DemoAccount("chair@example.org", "An Peeters", "nl", "FIDO", Role.CHAIR, is_staff=True),
-    DemoAccount("secretariat@example.org", "Sophie Lambert", "fr", "FIDO", Role.SECRETARIAT, is_staff=True),
+    DemoAccount("chair@example.org", "An Peeters", "nl", "FIDO", Role.CHAIR),
+    DemoAccount("secretariat@example.org", "Sophie Lambert", "fr", "FIDO", Role.SECRETARIAT),
     DemoAccount("member.flanders@example.org", "Pieter Janssens", "nl", "KANS", Role.MEMBER),
     DemoAccount("member.wallonia@example.org", "Claire Dubois", "fr", "SPW", Role.MEMBER),
 ]
+# Staff and superuser, with no place on the platform: no member profile, no group.
+STAFF_ACCOUNT = DemoAccount("admin@example.org", "Site administrator", "en", "", "", is_staff=True)
 
 FIRST = {
     "nl": [
@@ -332,15 +340,24 @@ ENTITY_LANGUAGES = {
 }
 
 
-def _account(email: str, name: str, language: str, administration: Administration, is_staff=False) -> Member:
+def _user(email: str, name: str, language: str, is_staff: bool = False) -> User:
+    """The demo user, with the staff flags of this version of the demo (older ones made the chair staff)."""
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User.objects.create_user(
             email, DEMO_PASSWORD, name=name, language=language, is_staff=is_staff, is_superuser=is_staff
         )
+    elif user.is_staff != is_staff or user.is_superuser != is_staff:
+        user.is_staff = user.is_superuser = is_staff
+        user.save(update_fields=["is_staff", "is_superuser"])
     EmailAddress.objects.update_or_create(
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
+    return user
+
+
+def _account(email: str, name: str, language: str, administration: Administration) -> Member:
+    user = _user(email, name, language)
     member, _created = Member.objects.get_or_create(user=user, defaults={"administration": administration})
     return member
 
@@ -386,11 +403,7 @@ def load_demo_platform() -> list[DemoAccount]:
 
     for account in DEMO_ACCOUNTS:
         member = _account(
-            account.email,
-            account.name,
-            account.language,
-            administrations[account.administration],
-            account.is_staff,
+            account.email, account.name, account.language, administrations[account.administration]
         )
         _join(member, platform, account.role)
         _join(member, nap, account.role if account.role != Role.MEMBER else Role.OBSERVER)
@@ -412,4 +425,7 @@ def load_demo_platform() -> list[DemoAccount]:
             else:
                 first = Member.objects.get(user__email=f"{acronym.lower().replace('.', '')}.1@example.org")
                 _join(member, platform, Role.SUBSTITUTE, substitute_for=first)
-    return DEMO_ACCOUNTS
+
+    staff = STAFF_ACCOUNT
+    _user(staff.email, staff.name, staff.language, is_staff=True)
+    return [*DEMO_ACCOUNTS, staff]

@@ -1,8 +1,12 @@
+import io
+
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from meetings.models import DocumentFile, Meeting
-from members.models import Administration, Group, Member, Membership
+from members.demo import DEMO_PASSWORD
+from members.models import Administration, Group, Member, Membership, User
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +44,67 @@ def test_demo_platform_refuses_to_load_outside_development():
     with pytest.raises(CommandError, match="DEBUG=1"):
         call_command("seed_demo")
     assert not Member.objects.exists()
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", "--force", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_chair_and_secretariat_are_ordinary_members_and_a_separate_account_runs_the_admin(client):
+    printed = seed()
+
+    for email in ("chair@example.org", "secretariat@example.org"):
+        user = User.objects.get(email=email)
+        assert not user.is_staff and not user.is_superuser
+        assert client.login(email=email, password=DEMO_PASSWORD)
+        response = client.get(reverse("admin:index"))
+        assert response.status_code == 302 and reverse("admin:login") in response["Location"]
+        client.logout()
+
+    admin = User.objects.get(email="admin@example.org")
+    assert admin.is_staff and admin.is_superuser
+    assert not Member.objects.filter(user=admin).exists()  # no member profile, so in no group
+    assert client.login(email="admin@example.org", password=DEMO_PASSWORD)
+    assert client.get(reverse("admin:index")).status_code == 200
+    # `make run` prints every account, the staff one included.
+    for email in ("chair@example.org", "secretariat@example.org", "admin@example.org"):
+        assert email in printed
+    assert DEMO_PASSWORD in printed
+
+
+def test_an_older_demo_database_loses_its_staff_chair():
+    from members.demo import load_demo_platform
+
+    load_demo_platform()
+    User.objects.filter(email="chair@example.org").update(is_staff=True, is_superuser=True)
+    load_demo_platform()
+    chair = User.objects.get(email="chair@example.org")
+    assert not chair.is_staff and not chair.is_superuser
+
+
+def test_demo_chair_runs_the_platform_through_their_role(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    seed()
+    assert client.login(email="chair@example.org", password=DEMO_PASSWORD)
+    plenary = Meeting.objects.filter(kind=Meeting.Kind.PLENARY).upcoming().get()
+    platform = plenary.group
+
+    assert client.get(reverse("meetings:create", args=[platform.slug])).status_code == 200
+    assert client.get(reverse("meetings:agenda", args=[plenary.pk])).status_code == 200
+    assert client.get(reverse("members:group-invite", args=[platform.slug])).status_code == 200
+    assert client.get(reverse("members:public-page-edit", args=[platform.slug])).status_code == 200
+    # The start page shows the chair what needs them: the plenary's agenda is not circulated yet.
+    duties = client.get(reverse("home")).text.split('id="duties-heading"')[1].split("</section>")[0]
+    assert reverse("meetings:circulate", args=[plenary.pk]) in duties
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("meetings:circulate", args=[plenary.pk]))
+
+    assert response.status_code == 302
+    plenary.refresh_from_db()
+    assert plenary.circulated_at is not None
+    assert len(mailoutbox) == plenary.invitations.filter(removed_at__isnull=True).count() > 30
+    assert client.get(reverse("meetings:answers", args=[plenary.pk])).status_code == 200

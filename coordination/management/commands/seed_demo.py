@@ -13,13 +13,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Load it although DEBUG is off. The demo staff accounts have a published password.",
+            help="Load it although DEBUG is off. The demo accounts have a published password.",
         )
 
     def handle(self, *args, force: bool = False, **options) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(
-                "The demo platform creates staff accounts whose password is published in README.md: "
+                "The demo platform creates accounts (one of them staff) whose password is published in README.md: "
                 "it is for local use (DEBUG=1). Use --force to load it anyway."
             )
         accounts = load_demo_platform()
@@ -31,4 +31,4 @@ class Command(BaseCommand):
             )
         )
         for account in accounts:
-            self.stdout.write(f"  {account.role:<12} {account.email:<32} password: {DEMO_PASSWORD}")
+            self.stdout.write(f"  {account.label:<14} {account.email:<32} password: {DEMO_PASSWORD}")
