@@ -1,6 +1,8 @@
 """Rendering emails in the recipient's language and time zone, and turning outbox rows into mail."""
 
 import zoneinfo
+from email import policy as email_policy
+from email.header import Header
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -21,6 +23,36 @@ def render_email(template_prefix: str, context: dict, *, language: str, tz: str 
     return subject, text, html
 
 
+# Headers with a structure of their own (addresses, ids, MIME parameters): Django encodes them.
+STRUCTURED_HEADERS = frozenset(
+    {"from", "to", "cc", "bcc", "reply-to", "sender", "date", "message-id", "in-reply-to", "references"}
+    | {"mime-version", "content-type", "content-disposition", "content-transfer-encoding"}
+)
+
+
+class OutboundEmail(EmailMultiAlternatives):
+    """An email whose non-ASCII headers survive being folded.
+
+    The standard library's folding of long headers (Python 3.13) can start a line with an empty
+    encoded word (`=?utf-8?q??=`) when a non-ASCII character such as a dash falls near the line
+    end; mail clients then show a damaged subject. Such values are encoded here instead, as RFC
+    2047 encoded words folded on whitespace, and stored as they are.
+    """
+
+    def message(self, *, policy=email_policy.default):
+        msg = super().message(policy=policy)
+        names = {"Subject", *self.extra_headers}
+        for name in [name for name in names if name.lower() not in STRUCTURED_HEADERS and name in msg]:
+            values = [str(value) for value in msg.get_all(name)]
+            if all(value.isascii() for value in values):
+                continue
+            del msg[name]
+            for value in values:
+                encoded = Header(value, "utf-8", maxlinelen=78, header_name=name).encode(linesep="\n")
+                msg.set_raw(name, encoded)
+        return msg
+
+
 def build_email(message: OutboundMessage) -> EmailMultiAlternatives:
     """The email for one outbox row: one recipient, text and HTML parts, its stable Message-ID."""
     headers = {
@@ -30,7 +62,7 @@ def build_email(message: OutboundMessage) -> EmailMultiAlternatives:
         # The row's own, never a caller's: webhooks, retries and replies rely on it.
         "Message-ID": message.message_id,
     }
-    email = EmailMultiAlternatives(
+    email = OutboundEmail(
         subject=message.subject,
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,

@@ -2,6 +2,7 @@
 
 import threading
 import uuid
+from email import policy
 from pathlib import Path
 
 from django.core.mail import InvalidMailer
@@ -30,6 +31,10 @@ class EmlFileBackend(BaseEmailBackend):
                     continue
                 stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
                 target = self.file_path / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
-                target.write_bytes(message.message().as_bytes(linesep="\r\n"))
+                # The bytes an SMTP server would receive: CRLF line ends, headers folded at 78.
+                # Written aside, then renamed: whoever watches the folder never opens half a file.
+                partial = target.with_suffix(".part")
+                partial.write_bytes(message.message(policy=policy.SMTP).as_bytes())
+                partial.replace(target)
                 sent += 1
         return sent

@@ -8,13 +8,13 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Min, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from members import services
+from members import services, tasks
 from members.access import member_required
 from members.models import Member
 from members.outbox import Kind, OutboundMessage
@@ -24,6 +24,8 @@ PENDING = (Status.QUEUED, Status.SENDING)
 SENT = (Status.SENT, Status.DELIVERED)
 PROBLEMS = (Status.FAILED, Status.BOUNCED, Status.COMPLAINED)
 BATCHES_PER_PAGE = 50
+# Reasons Concerto itself stores in English (shown translated); anything else is a provider's answer.
+OWN_REASONS = services.OUTBOX_REASONS | {tasks.FAILED_APPLICATION_ERROR}
 
 
 class SendAgainForm(forms.Form):
@@ -80,7 +82,13 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
     batches = (
         _visible_messages(request.member)
         .values("batch")
-        .annotate(kind=Min("kind"), started_at=Min("created_at"), total=Count("pk"), **per_status)
+        .annotate(
+            kind=Min("kind"),
+            title=Max("batch_title"),
+            started_at=Min("created_at"),
+            total=Count("pk"),
+            **per_status,
+        )
         .order_by("-started_at", "batch")
     )
     page = Paginator(batches, BATCHES_PER_PAGE).get_page(request.GET.get("page"))
@@ -88,6 +96,8 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
     for row in page.object_list:
         counts = {status: row[f"{status}_count"] for status in Status.values}
         row["kind_label"] = kinds.get(row["kind"], row["kind"])
+        # Sendings queued before they had a title are named by their kind.
+        row["title"] = row["title"] or row["kind_label"]
         row["summary"] = _summary(counts)
     return render(request, "members/outbox_list.html", {"page": page})
 
@@ -111,15 +121,23 @@ def outbox_batch(request: HttpRequest, batch: str) -> HttpResponse:
     )
     for row in recipients:
         # Our own reasons are stored in English and shown in the reader's language;
-        # a provider's answer is shown as it came.
-        row.error_text = (
-            gettext(row.last_error) if row.last_error in services.OUTBOX_REASONS else row.last_error
+        # a provider's answer is shown as it came. An error before a later success is history.
+        if row.status in SENT:
+            row.error_text = ""
+        elif row.last_error in OWN_REASONS:
+            row.error_text = gettext(row.last_error)
+        else:
+            row.error_text = row.last_error
+        row.status_text = (
+            gettext("Could not be sent") if row.status == Status.FAILED else row.get_status_display()
         )
         row.can_send_again = row.status == Status.FAILED and row.last_error != services.FAILED_INVALID_ADDRESS
+    kind_label = recipients[0].get_kind_display()
     context = {
         "batch": batch,
+        "title": next((row.batch_title for row in recipients if row.batch_title), kind_label),
         "recipients": recipients,
-        "kind_label": recipients[0].get_kind_display(),
+        "kind_label": kind_label,
         "started_at": min(row.created_at for row in recipients),
         "status_counts": [(status, label, counts[status]) for status, label in Status.choices],
         "summary": _summary(counts),

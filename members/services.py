@@ -62,6 +62,7 @@ def queue_message(
     language: str = "",
     member: Member | None = None,
     batch: str = "",
+    batch_title: str = "",
     reply_to: str = "",
     headers: dict | None = None,
     attachments: list[dict] | None = None,
@@ -73,6 +74,7 @@ def queue_message(
     The member's notification preferences are applied here, and only here: an optional kind
     they turned off, or any email to a deactivated member, is recorded as "not sent".
     An address no provider would take fails at once, so that the sender sees it.
+    `batch_title` names the sending on the sender's outbox pages, in the sender's language.
     """
     status, reason = Status.QUEUED, ""
     if not to_email:
@@ -89,6 +91,7 @@ def queue_message(
     message = OutboundMessage.objects.create(
         kind=kind,
         batch=batch,
+        batch_title=batch_title[:255],
         member=member,
         to_email=to_email,
         language=language or (member.language if member else "") or settings.LANGUAGE_CODE,

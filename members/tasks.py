@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.db.models import Case, F, Q, Value, When
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from members.emails import build_email
 from members.outbox import Kind, OutboundMessage
@@ -20,6 +21,25 @@ Status = OutboundMessage.Status
 
 # Provider answers that mean "our configuration or their load", not "this recipient": retried.
 TRANSIENT_HTTP_STATUSES = frozenset({401, 403, 408, 429})
+
+# Stored in English in last_error, translated where the outbox shows it.
+FAILED_APPLICATION_ERROR = gettext_noop(
+    "Could not be sent because of an error in Concerto itself, not in the address or the email service. "
+    "The details are in the server log."
+)
+
+
+def is_delivery_problem(error: Exception) -> bool:
+    """An error of the provider, the network or the message's content, as opposed to one in our code.
+
+    Only these are worth retrying (or are the recipient's problem); anything else is a bug that
+    another attempt would only repeat.
+    """
+    from anymail.exceptions import AnymailError
+
+    # smtplib.SMTPException, ConnectionError and TimeoutError are all OSErrors. A ValueError is
+    # an address or header Django itself refuses to put in a message (see is_permanent).
+    return isinstance(error, OSError | AnymailError | ValueError)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -102,6 +122,8 @@ def deliver_message(message_id: int) -> str:
         ),
         sent_at=now,
         next_attempt_at=None,
+        # An earlier attempt's error is history once the message went out.
+        last_error="",
         provider_message_id=provider_id[:255],
         **_redacted(message),
     )
@@ -117,17 +139,28 @@ def _redacted(message: OutboundMessage) -> dict:
 
 
 def _record_failure(message: OutboundMessage, error: Exception) -> str:
-    """Back to the queue with a delay, or failed for good. Returns the row's new status."""
-    logger.warning("Sending outbox message %s failed: %s", message.pk, error)
+    """Back to the queue with a delay, or failed for good. Returns the row's new status.
+
+    A delivery problem is retried with backoff unless permanent; an error in our own code fails
+    the row at once and is logged with its traceback, for the operator to fix.
+    """
     now = timezone.now()
-    if is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
-        status, next_attempt_at = Status.FAILED, None
+    if not is_delivery_problem(error):
+        logger.exception(
+            "Outbox message %s could not be sent: an error in the application", message.pk, exc_info=error
+        )
+        status, next_attempt_at, reason = Status.FAILED, None, FAILED_APPLICATION_ERROR
     else:
-        status, next_attempt_at = Status.QUEUED, now + backoff(message.attempts)
+        logger.warning("Sending outbox message %s failed: %s", message.pk, error)
+        reason = f"{type(error).__name__}: {error}"
+        if is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
+            status, next_attempt_at = Status.FAILED, None
+        else:
+            status, next_attempt_at = Status.QUEUED, now + backoff(message.attempts)
     updated = OutboundMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
         status=status,
         next_attempt_at=next_attempt_at,
-        last_error=f"{type(error).__name__}: {error}"[:2000],
+        last_error=reason[:2000],
         status_changed_at=now,
         **(_redacted(message) if status == Status.FAILED else {}),
     )

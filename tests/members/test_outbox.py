@@ -1,17 +1,20 @@
 """The outbox's delivery path: one message per recipient, preferences, retries, crashes."""
 
+import smtplib
 from collections import Counter
 from datetime import timedelta
 
 import pytest
+from anymail.exceptions import AnymailAPIError
 from django.core.exceptions import ValidationError
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
 from members import services
 from members.outbox import Kind, OutboundMessage
-from members.tasks import MAX_ATTEMPTS, deliver_message, flush_outbox
+from members.tasks import FAILED_APPLICATION_ERROR, MAX_ATTEMPTS, deliver_message, flush_outbox
 from tests.factories import make_member
 from tests.members.mailers import WorkerCrash
 
@@ -300,15 +303,95 @@ def test_only_failed_messages_can_be_sent_again(mailoutbox, django_capture_on_co
     assert len(mailoutbox) == 1
 
 
+class BrokenMailer(LocmemBackend):
+    """A mailer with a bug of its own, like the file mailer calling a method with a wrong argument."""
+
+    def send_messages(self, messages) -> int:
+        raise TypeError("as_bytes() got an unexpected keyword argument 'linesep'")
+
+
 @pytest.mark.django_db
-def test_a_message_that_cannot_be_built_is_not_left_sending(mailoutbox, django_capture_on_commit_callbacks):
+def test_a_message_that_cannot_be_built_fails_at_once_and_is_not_left_sending(
+    mailoutbox, django_capture_on_commit_callbacks, caplog
+):
     with django_capture_on_commit_callbacks(execute=True):
         row = queue(make_member(), attachments=[{"filename": "broken.ics"}])  # no content
 
     row.refresh_from_db()
-    assert row.status == Status.QUEUED
-    assert "KeyError" in row.last_error
+    assert row.status == Status.FAILED and row.attempts == 1 and row.next_attempt_at is None
+    assert row.last_error == FAILED_APPLICATION_ERROR
     assert mailoutbox == []
+    assert any(r.levelname == "ERROR" and r.exc_info and r.exc_info[0] is KeyError for r in caplog.records)
+
+
+@pytest.mark.django_db
+def test_an_error_in_the_application_is_not_retried_but_logged_with_its_traceback(
+    settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = {"default": {"BACKEND": "tests.members.test_outbox.BrokenMailer"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        row = queue(make_member())
+
+    row.refresh_from_db()
+    assert row.status == Status.FAILED
+    assert row.next_attempt_at is None
+    assert row.last_error == FAILED_APPLICATION_ERROR  # plain words, no traceback for the sender
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert record.name == "members.tasks" and str(row.pk) in record.getMessage()
+    assert record.exc_info[0] is TypeError  # the operator gets the traceback
+
+    # The periodic flush does not try it again either.
+    make_due(row)
+    assert flush_outbox.call() == 0
+
+
+@pytest.mark.django_db
+def test_only_network_and_provider_errors_are_retried(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = LOCMEM
+    errors = [
+        ConnectionRefusedError("Connection refused"),
+        TimeoutError("timed out"),
+        smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+        AnymailAPIError("503 Service Unavailable"),
+        AttributeError("'NoneType' object has no attribute 'email'"),
+    ]
+    rows = []
+    for error in errors:
+
+        def fail(self, messages, error=error):
+            raise error
+
+        monkeypatch.setattr(LocmemBackend, "send_messages", fail)
+        with django_capture_on_commit_callbacks(execute=True):
+            rows.append(queue(make_member()))
+
+    statuses = list(
+        OutboundMessage.objects.filter(pk__in=[r.pk for r in rows])
+        .order_by("pk")
+        .values_list("status", flat=True)
+    )
+    assert statuses == [Status.QUEUED] * 4 + [Status.FAILED]
+
+
+@pytest.mark.django_db
+def test_a_message_sent_after_a_failed_attempt_keeps_no_old_error(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = failing_after(0)
+    with django_capture_on_commit_callbacks(execute=True):
+        row = queue(make_member())
+    row.refresh_from_db()
+    assert "503" in row.last_error
+
+    settings.MAILERS = LOCMEM
+    make_due(row)
+    flush_outbox.call()
+
+    row.refresh_from_db()
+    assert row.status == Status.SENT
+    assert row.last_error == ""
 
 
 @pytest.mark.django_db
