@@ -29,6 +29,7 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 
 from meetings import itip
 from meetings.models import AgendaItem, Invitation, Meeting
+from meetings.plaintext import markdown_as_text
 from members.i18n import localized
 from members.models import Group, Member
 
@@ -123,11 +124,15 @@ def presenter_text(item, language: str | None = None) -> str:
 
 
 def _description(meeting: Meeting, language: str, *, with_page: bool = True) -> str:
-    """The meeting's description, its numbered agenda and the link to its page, in `language`."""
+    """The meeting's description, its numbered agenda and the link to its page, in `language`.
+
+    Descriptions are Markdown: calendars show DESCRIPTION as plain text, so they are written as
+    readable text (meetings.plaintext).
+    """
     parts = []
     if meeting.is_cancelled:
         parts.append(_("This meeting is cancelled."))
-    description = localized(meeting, "description", language)
+    description = markdown_as_text(localized(meeting, "description", language))
     if description:
         parts.append(description)
     agenda = getattr(meeting, "agenda", None) or []
@@ -140,6 +145,9 @@ def _description(meeting: Meeting, language: str, *, with_page: bool = True) -> 
                 line += f", {presenter}"
             line += f", {item.duration_minutes} min)"
             lines.append(line)
+            details = markdown_as_text(localized(item, "description", language))
+            if details:
+                lines.extend(f"   {text}" if text else "" for text in details.split("\n"))
         parts.append("\n".join(lines))
     if meeting.online_url and meeting.format != Meeting.Format.ON_SITE:
         parts.append(_("Join online: %(url)s") % {"url": meeting.online_url})
