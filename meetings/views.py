@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -77,11 +78,23 @@ def _post(request: HttpRequest):
 # --- Lists and calendar -----------------------------------------------------------------
 
 
+def _sort_and_paginate(request: HttpRequest, table: MeetingTable) -> None:
+    """Apply ?sort= and show ?page= (page 1 when it is not a number, the last one past the end).
+    The page size is ours: a ?per_page= in the query string is not read."""
+    RequestConfig(request, paginate=False).configure(table)
+    try:
+        table.paginate(page=request.GET.get(table.prefixed_page_field, 1), per_page=PER_PAGE)
+    except PageNotAnInteger:
+        table.paginate(page=1, per_page=PER_PAGE)
+    except EmptyPage:
+        table.paginate(page=table.paginator.num_pages, per_page=PER_PAGE)
+
+
 @member_view
 def meeting_list(request: HttpRequest) -> HttpResponse:
     rows = Meeting.objects.visible_to(request.member).upcoming().with_list_data().order_by("starts_at", "pk")
     table = MeetingTable(rows, caption=_("Upcoming meetings"))
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    _sort_and_paginate(request, table)
     today = timezone.localdate()
     context = {
         "table": table,
@@ -95,7 +108,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_past(request: HttpRequest) -> HttpResponse:
     rows = Meeting.objects.visible_to(request.member).past().with_list_data().order_by("-starts_at", "-pk")
     table = MeetingTable(rows, caption=_("Past meetings"))
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    _sort_and_paginate(request, table)
     return render(request, "meetings/meeting_past.html", {"table": table})
 
 
@@ -556,10 +569,16 @@ def circulate(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             text = ngettext(
-                "The agenda was sent to %(count)d person.", "The agenda was sent to %(count)d people.", count
+                "The agenda is queued for %(count)d person.",
+                "The agenda is queued for %(count)d people.",
+                count,
             )
             messages.success(request, text % {"count": count})
-            return redirect("meetings:detail", pk=meeting.pk)
+            if not count:
+                return redirect("meetings:detail", pk=meeting.pk)
+            # The outbox page of this sending follows it live until every email is out.
+            meeting.refresh_from_db(fields=["sequence"])
+            return redirect(_outbox_url(meeting))
     preview = circulation.circulation_preview(meeting=meeting)
     context = {
         "meeting": meeting,

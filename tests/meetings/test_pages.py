@@ -531,7 +531,7 @@ def test_circulating_says_how_many_were_sent_and_links_to_the_outbox(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("meetings:circulate", args=[meeting.pk]), follow=True)
     text = response.content.decode()
-    assert "The agenda was sent to 2 people." in text
+    assert "The agenda is queued for 2 people." in text
     # The batch is the one circulation_batch() names: the meeting and the revision that was sent.
     assert reverse("members:outbox-batch", args=[f"meeting-{meeting.pk}-r{meeting.sequence}"]) in text
 
@@ -552,7 +552,7 @@ def test_circulate_page_invites_those_who_joined_the_group_since(
     assert "This includes one person who joined the group" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, follow=True)
-    assert "The agenda was sent to 1 person." in response.text
+    assert "The agenda is queued for 1 person." in response.text
     assert meeting.invitations.get(member=newcomer).sent_sequence == meeting.sequence
 
 

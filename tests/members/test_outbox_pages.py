@@ -1,10 +1,12 @@
 """The sender's view of a sending: the list of batches, one batch, its live counts, "Send again"."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from members import services
+from members import services, tasks
 from members.outbox import Kind, OutboundMessage
 from tests.factories import make_member
 
@@ -297,3 +299,56 @@ def test_outbox_pages_queries_do_not_grow(client, chair, django_assert_num_queri
     with django_assert_num_queries(5):  # session, user, member, page count, page rows
         response = client.get(reverse("members:outbox"))
     assert len(response.context["page"].object_list) == 4
+
+
+def test_an_error_in_the_application_reads_as_could_not_be_sent_without_a_traceback(
+    client, chair, focal_point, settings, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = {"default": {"BACKEND": "tests.members.test_outbox.BrokenMailer"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        [row] = send_batch(chair, [focal_point])
+    client.force_login(chair.user)
+
+    html = client.get(batch_url()).content.decode()
+
+    row.refresh_from_db()
+    assert row.status == Status.FAILED
+    assert in_language(chair, "Could not be sent") in html
+    assert in_language(chair, tasks.FAILED_APPLICATION_ERROR) in html.replace("&#x27;", "'")
+    assert "TypeError" not in html and "Traceback" not in html
+
+
+def test_an_old_error_is_not_shown_beside_sent(client, chair, focal_point, observer):
+    rows = send_batch(chair, [focal_point, observer])
+    set_status(rows[0], Status.SENT, attempts=2, last_error="SMTPServerDisconnected: Connection closed")
+    set_status(rows[1], Status.QUEUED, attempts=1, last_error="AnymailAPIError: 503 try later")
+    client.force_login(chair.user)
+
+    html = client.get(batch_url()).content.decode()
+
+    assert "Connection closed" not in html
+    assert "503 try later" in html  # still waiting: why it is waiting is news
+
+
+def test_sendings_are_listed_by_title_and_older_ones_by_their_kind(client, chair, focal_point):
+    send_batch(chair, [focal_point])  # queued before sendings had titles
+    services.queue_message(
+        kind=Kind.MEETING_INVITATION,
+        to_email=focal_point.user.email,
+        subject="Invitation",
+        body_text="You are invited.\n",
+        member=focal_point,
+        batch="meeting-8-r0",
+        batch_title="Uitnodiging: Plenaire, 12 maart 2027",
+        created_by=chair,
+    )
+    client.force_login(chair.user)
+
+    listing = client.get(reverse("members:outbox")).content.decode()
+    page = client.get(batch_url(batch="meeting-8-r0")).content.decode()
+
+    visible = re.sub(r'href="[^"]*"', "", listing)
+    assert "Uitnodiging: Plenaire, 12 maart 2027" in visible
+    assert in_language(chair, Kind.MEETING_INVITATION.label) in visible
+    assert "meeting-8-r0" not in visible and BATCH not in visible
+    assert "<h1>Uitnodiging: Plenaire, 12 maart 2027</h1>" in page
