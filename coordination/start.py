@@ -169,6 +169,9 @@ def start_page(member: Member, now: datetime | None = None) -> StartPage:
     upcoming = _with_answer_data(list(mine[:UPCOMING_LIMIT]), member, now)
     waiting = mine.filter(Q(rsvp=Rsvp.NONE) | Q(rsvp_to_confirm=True))
     waiting = _with_answer_data(list(waiting[:LIST_LIMIT]), member, now)
+    waiting_ids = {invitation.pk for invitation in waiting}
+    for invitation in upcoming:
+        invitation.is_waiting = invitation.pk in waiting_ids
     since = new_since(member, now)
     documents = list(new_documents(member, since, now, managed)[: LIST_LIMIT + 1])
     return StartPage(
