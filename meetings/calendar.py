@@ -132,6 +132,9 @@ def _description(meeting: Meeting, language: str, *, with_page: bool = True) -> 
     parts = []
     if meeting.is_cancelled:
         parts.append(_("This meeting is cancelled."))
+        note = markdown_as_text(localized(meeting, "cancellation_note", language))
+        if note:
+            parts.append(note)
     description = markdown_as_text(localized(meeting, "description", language))
     if description:
         parts.append(description)

@@ -355,12 +355,20 @@ def send_cancellations(*, meeting: Meeting, invitations, by: Member | None) -> i
     return len(recipients)
 
 
+NOTE_FIELDS = tuple(f"cancellation_note_{code}" for code, _name in settings.LANGUAGES)
+
+
 @transaction.atomic
-def cancel_meeting(*, meeting: Meeting, by: Member | None, note: str = "") -> int:
+def cancel_meeting(*, meeting: Meeting, by: Member | None, **notes: str) -> int:
     """Cancel the meeting: a higher SEQUENCE and METHOD:CANCEL to everyone who was sent it.
 
+    `notes` are the message to the invitees in each language (cancellation_note_nl, _fr, _de,
+    _en), stored on the meeting; each invitee gets it in their language, or the usual fallback.
     Returns the number of cancellation emails queued.
     """
+    unknown = sorted(set(notes) - set(NOTE_FIELDS))
+    if unknown:
+        raise TypeError(f"Unknown fields: {', '.join(unknown)}")
     locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if locked.status == Status.CANCELLED:
         raise ValidationError(_("This meeting is already cancelled."))
@@ -368,13 +376,15 @@ def cancel_meeting(*, meeting: Meeting, by: Member | None, note: str = "") -> in
         raise ValidationError(_("This meeting has already taken place."))
     locked.status = Status.CANCELLED
     locked.sequence += 1
-    locked.save(update_fields=["status", "sequence", "updated_at"])
+    for field in NOTE_FIELDS:
+        setattr(locked, field, (notes.get(field) or "").strip())
+    locked.save(update_fields=["status", "sequence", *NOTE_FIELDS, "updated_at"])
     meeting = _with_data(locked)
     rows = meeting.invitations.filter(REACHABLE, sent_sequence__isnull=False)
     recipients = _invitations(meeting, rows)
     batch = f"meeting-{meeting.pk}-cancelled"
     for invitation in recipients:
-        queue_meeting_email(emails.cancellation_email(invitation, note=note), invitation, batch=batch, by=by)
+        queue_meeting_email(emails.cancellation_email(invitation), invitation, batch=batch, by=by)
     _record_sent(recipients, meeting.sequence)
     return len(recipients)
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from meetings import calendar, rsvp
 from meetings.models import Invitation, Meeting
 from members.emails import render_email
+from members.i18n import localized
 from members.outbox import Kind
 
 TEMPLATES = "meetings/email/"
@@ -177,8 +178,15 @@ def invitation_email(
 
 
 def cancellation_email(invitation: Invitation, *, note: str = "") -> MeetingEmail:
-    """The calendar CANCEL: the meeting is cancelled, or this invitee is no longer invited."""
-    prefix = "cancellation" if invitation.meeting.is_cancelled else "removed"
+    """The calendar CANCEL: the meeting is cancelled, or this invitee is no longer invited.
+
+    A cancelled meeting's email carries its cancellation note in the recipient's language (or
+    the usual fallback, members.i18n.fallback_order); `note` is for an invitee who was removed.
+    """
+    meeting = invitation.meeting
+    if meeting.is_cancelled:
+        note = localized(meeting, "cancellation_note", calendar.invitation_language(invitation))
+    prefix = "cancellation" if meeting.is_cancelled else "removed"
     return _render(prefix, invitation, kind=Kind.MEETING_INVITATION, method=calendar.CANCEL, note=note)
 
 

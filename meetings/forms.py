@@ -380,9 +380,26 @@ class GuestForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    note = forms.CharField(
-        label=_("Message to the invitees (optional)"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+    """The message to the invitees in each language: each invitee reads theirs, or a fallback."""
+
+    MAX_NOTE = 2000
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        notes = _language_fields("cancellation_note", _("Message to the invitees"), textarea=True)
+        for name, field in notes.items():
+            self.fields[name] = forms.CharField(
+                label=field.label, required=False, max_length=self.MAX_NOTE, widget=field.widget
+            )
+
+    @property
+    def note_names(self) -> list[str]:
+        return [f"cancellation_note_{code}" for code, _name in settings.LANGUAGES]
+
+    @property
+    def note_fields(self) -> list:
+        return [self[name] for name in self.note_names]
+
+    def notes(self) -> dict[str, str]:
+        """cleaned_data as circulation.cancel_meeting takes it."""
+        return {name: self.cleaned_data.get(name, "") for name in self.note_names}

@@ -597,7 +597,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     form = CancelForm(data=_post(request))
     if not meeting.is_cancelled and form.is_valid():
         try:
-            circulation.cancel_meeting(meeting=meeting, by=request.member, note=form.cleaned_data["note"])
+            circulation.cancel_meeting(meeting=meeting, by=request.member, **form.notes())
         except ValidationError as error:
             _add_errors(form, error)
         else:

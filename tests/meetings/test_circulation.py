@@ -329,7 +329,9 @@ def test_cancelling_sends_a_cancel_to_everyone_who_was_sent_the_meeting(
     invite(meeting, [not_yet_told])
 
     with django_capture_on_commit_callbacks(execute=True):
-        sent = circulation.cancel_meeting(meeting=meeting, by=chair, note="The room is not available.")
+        sent = circulation.cancel_meeting(
+            meeting=meeting, by=chair, cancellation_note_en="The room is not available."
+        )
 
     assert sent == 4
     meeting.refresh_from_db()
