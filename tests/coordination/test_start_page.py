@@ -104,6 +104,21 @@ def test_invitations_waiting_for_an_answer_include_answers_to_confirm(client, gr
     assert "Answered" not in waiting
 
 
+def test_confirming_an_answer_for_the_new_time_takes_it_off_the_waiting_list(client, group, focal_point):
+    speaks(focal_point, "en")
+    meeting = titled(group, "Moved meeting", starts_at=in_days(4))
+    invitation = invited(meeting, focal_point, rsvp=Rsvp.DECLINED, rsvp_to_confirm=True)
+    client.force_login(focal_point.user)
+    form = re.search(r"<form[^>]*>(?:(?!</form>).)*Confirm: Decline.*?</form>", client.get(HOME).text, re.S)
+    assert 'name="answer" value="declined"' in form.group(0)
+
+    client.post(reverse("meetings:answer-web", args=[meeting.pk]), {"answer": "declined", "next": HOME})
+
+    invitation.refresh_from_db()
+    assert invitation.rsvp == Rsvp.DECLINED and not invitation.rsvp_to_confirm
+    assert "Moved meeting" not in section(client.get(HOME).text, "waiting-heading")
+
+
 def test_no_answer_buttons_after_the_deadline(client, group, focal_point):
     speaks(focal_point, "en")
     late = titled(group, "Late", starts_at=in_days(3), rsvp_deadline=timezone.now() - timedelta(hours=1))
