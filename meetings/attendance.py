@@ -1,10 +1,12 @@
 """Attendance on the day: the sheet the secretariat fills in, starting from the answers, and its service.
 
 The sheet is `overview.active_invitations(meeting)` (one query) with, for each invitee, the
-status to show (recorded, or derived from the answer) and who may be named as representing them.
+status to show (recorded, or derived from the answer) and who may be named as representing them:
+the active members of their administration (one more query for the whole sheet), their own
+substitute, or a guest written by name.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +18,8 @@ from meetings.access import may_manage
 from meetings.models import Attendance, Invitation, Meeting
 from meetings.overview import active_invitations
 from members.models import Member
+
+NAME_MAX_LENGTH = Attendance._meta.get_field("represented_by_name").max_length
 
 Rsvp = Invitation.Rsvp
 Status = Attendance.Status
@@ -54,22 +58,68 @@ class SheetRow:
     attendance: Attendance | None
     status: str  # recorded, else derived from the answer
     represented_by: Member | None  # recorded, else the substitute if they accepted
-    substitute: Member | None  # who may be chosen as "represented by"
+    substitute: Member | None  # the member named as substitute beforehand, if any
+    # A guest who stood in, by name: recorded, else a guest substitute who accepted.
+    represented_by_name: str = ""
+    # Whether the sheet asks who represented this invitee (not for those standing in for others).
+    representable: bool = True
+    # The members who may be chosen as "represented by": the substitute first, then colleagues.
+    colleagues: list[Member] = field(default_factory=list)
+
+    @property
+    def representative_name(self) -> str:
+        """Who represented the invitee, as the printed list and the exports show it."""
+        if self.represented_by is not None:
+            return self.represented_by.user.name
+        return self.represented_by_name
 
 
-def attendance_sheet(meeting: Meeting) -> list[SheetRow]:
-    """One row per active invitee, in the overview's order, pre-filled from the answers."""
+def _colleagues_by_administration(invitations: list[Invitation]) -> dict[int, list[Member]]:
+    """{administration pk: its active members by name} for the invitees' administrations. One query."""
+    ids = {invitation.member.administration_id for invitation in invitations if invitation.member_id}
+    ids.discard(None)
+    colleagues: dict[int, list[Member]] = {}
+    if ids:
+        rows = Member.objects.active().filter(administration_id__in=ids).select_related("user")
+        for member in rows.order_by("user__name", "pk"):
+            colleagues.setdefault(member.administration_id, []).append(member)
+    return colleagues
+
+
+def _representable(invitation: Invitation) -> bool:
+    return not invitation.stands_in_for
+
+
+def attendance_sheet(meeting: Meeting, *, with_colleagues: bool = True) -> list[SheetRow]:
+    """One row per active invitee, in the overview's order, pre-filled from the answers.
+
+    Without `with_colleagues` (the printed list, the exports), rows offer no colleagues to
+    choose and the sheet takes one query less.
+    """
+    invitations = active_invitations(meeting)
+    colleagues = _colleagues_by_administration(invitations) if with_colleagues else {}
     rows = []
-    for invitation in active_invitations(meeting):
+    for invitation in invitations:
         attendance = recorded(invitation)
         substitute = substitute_member(invitation)
+        representable = _representable(invitation)
+        choices = []
+        if representable:
+            own = invitation.member.administration_id if invitation.member_id else None
+            choices = [m for m in colleagues.get(own, []) if m.pk != invitation.member_id and m != substitute]
+            if substitute is not None:
+                choices.insert(0, substitute)
         if attendance is not None:
             status, represented_by = attendance.status, attendance.represented_by
+            name = attendance.represented_by_name
         else:
             status = STATUS_FROM_ANSWER.get(invitation.rsvp, Status.ABSENT)
             coming = invitation.substitute is not None and invitation.substitute.rsvp == Rsvp.ACCEPTED
             represented_by = substitute if coming else None
-        rows.append(SheetRow(invitation, attendance, status, represented_by, substitute))
+            name = invitation.substitute.display_name if coming and substitute is None else ""
+        rows.append(
+            SheetRow(invitation, attendance, status, represented_by, substitute, name, representable, choices)
+        )
     return rows
 
 
@@ -80,49 +130,112 @@ def _check_can_record(meeting: Meeting, now: datetime) -> None:
         raise ValidationError(_("Attendance can be recorded from the day of the meeting."))
 
 
+def _wanted(rows) -> list[tuple[int, str, int | None, str]]:
+    """(invitation pk, status, representative member pk or None, guest name) per row; rows may
+    leave out the guest name."""
+    wanted = []
+    for row in rows:
+        pk, status, representative, *rest = row
+        name = " ".join(str(rest[0] if rest else "").split())
+        wanted.append((int(pk), status, int(representative) if representative else None, name))
+    return wanted
+
+
+def _representative_error(invitation: Invitation, representative: Member | None, pk: int) -> str:
+    """Why `representative` (the member with pk `pk`) cannot represent this invitee, or ""."""
+    invitee = invitation.display_name
+    if representative is None:
+        return _("Someone named as representing %(invitee)s is not a member of the platform.") % {
+            "invitee": invitee
+        }
+    substitute = invitation.delegated_to
+    if substitute is not None and substitute.removed_at is None and substitute.member_id == pk:
+        return ""
+    if pk == invitation.member_id:
+        return _("%(invitee)s cannot represent themselves.") % {"invitee": invitee}
+    administration = invitation.member.administration if invitation.member_id else None
+    if administration is None:
+        return _(
+            "Only %(invitee)s's own substitute can be chosen from the members; write anyone else's name as a guest."
+        ) % {"invitee": invitee}
+    if representative.administration_id != administration.pk:
+        return _(
+            "%(member)s is not a member of %(administration)s: only a colleague from the same "
+            "administration, or a guest by name, can represent %(invitee)s."
+        ) % {"member": representative.user.name, "administration": administration.acronym, "invitee": invitee}
+    if not representative.is_active:
+        return _(
+            "%(member)s is no longer an active member: choose another colleague or write a guest's name."
+        ) % {"member": representative.user.name}
+    return ""
+
+
 @transaction.atomic
 def record_attendance(*, meeting: Meeting, by: Member, rows) -> int:
-    """Record who was there. `rows`: (invitation_id, status, represented_by_id or None) per invitee.
+    """Record who was there. `rows`: (invitation_id, status, represented_by_id or None[, guest
+    name]) per invitee.
 
-    Every row must name an active invitation of this meeting, once, with a known status; a
-    representative must be that invitee's substitute, present themselves (when listed), and a
-    present invitee is not represented.
-    Anything wrong changes nothing. Existing rows are updated, not duplicated. Returns how many
-    rows were created or changed.
+    Every row must name an active invitation of this meeting, once, with a known status. An
+    invitee who was not present may be represented by their own substitute, an active colleague
+    of their administration, or a guest by name (not both a member and a name); a representative
+    who is on the list must have been present. Anything wrong changes nothing. Existing rows are
+    updated, not duplicated. Returns how many rows were created or changed.
     """
     if not may_manage(by, meeting):
         raise PermissionDenied
     now = timezone.now()
     _check_can_record(meeting, now)
 
-    wanted = [(int(pk), status, int(rep) if rep else None) for pk, status, rep in rows]
-    ids = [pk for pk, _status, _rep in wanted]
+    wanted = _wanted(rows)
+    ids = [pk for pk, _status, _rep, _name in wanted]
     if len(set(ids)) != len(ids):
         raise ValidationError(_("Each invitee can be listed only once."))
     invitations = {
         invitation.pk: invitation
         for invitation in Invitation.objects.filter(
             meeting=meeting, removed_at__isnull=True, pk__in=ids
-        ).select_related("delegated_to")
+        ).select_related("delegated_to", "member__user", "member__administration")
     }
     if set(ids) - set(invitations):
         raise ValidationError(_("Someone in the list is not invited to this meeting. Nothing was saved."))
-    statuses = {pk: status for pk, status, _rep in wanted}
+    # Whether each listed member was there: a representative on the list must have been present.
+    member_status = {
+        invitations[pk].member_id: status for pk, status, _rep, _name in wanted if invitations[pk].member_id
+    }
+    representatives = {
+        member.pk: member
+        for member in Member.objects.filter(
+            pk__in={rep for _pk, _status, rep, _name in wanted if rep is not None}
+        ).select_related("user")
+    }
     errors = []
-    for pk, status, representative in wanted:
+    for pk, status, representative, name in wanted:
         invitation = invitations[pk]
         if status not in Status.values:
             errors.append(_("Choose present, absent or excused for everyone."))
             continue
-        if representative is None:
+        if representative is None and not name:
             continue
-        substitute = invitation.delegated_to
-        if substitute is None or substitute.removed_at is not None or substitute.member_id != representative:
-            errors.append(_("Only an invitee's own substitute can be named as representing them."))
+        if representative is not None and name:
+            errors.append(
+                _("Choose a colleague or write a guest's name for %(invitee)s, not both.")
+                % {"invitee": invitation.display_name}
+            )
+        elif len(name) > NAME_MAX_LENGTH:
+            errors.append(
+                _("A guest's name can be at most %(count)d characters long.") % {"count": NAME_MAX_LENGTH}
+            )
+        elif representative is not None and (
+            error := _representative_error(invitation, representatives.get(representative), representative)
+        ):
+            errors.append(error)
         elif status == Status.PRESENT:
             errors.append(_("Someone who was present is not also represented."))
-        elif statuses.get(substitute.pk, Status.PRESENT) != Status.PRESENT:
-            errors.append(_("A substitute who was not present cannot represent anyone."))
+        elif member_status.get(representative, Status.PRESENT) != Status.PRESENT:
+            errors.append(
+                _("%(name)s was not present and cannot represent anyone.")
+                % {"name": representatives[representative].user.name}
+            )
     if errors:
         raise ValidationError(sorted(set(errors)))
 
@@ -130,20 +243,24 @@ def record_attendance(*, meeting: Meeting, by: Member, rows) -> int:
         row.invitation_id: row for row in Attendance.objects.select_for_update().filter(invitation_id__in=ids)
     }
     to_create, to_update = [], []
-    for pk, status, representative in wanted:
+    for pk, status, representative, name in wanted:
         row = existing.get(pk)
         if row is None:
             to_create.append(
-                Attendance(invitation_id=pk, status=status, represented_by_id=representative, recorded_by=by)
+                Attendance(
+                    invitation_id=pk,
+                    status=status,
+                    represented_by_id=representative,
+                    represented_by_name=name,
+                    recorded_by=by,
+                )
             )
-        elif row.status != status or row.represented_by_id != representative:
-            row.status, row.represented_by_id, row.recorded_by, row.recorded_at = (
-                status,
-                representative,
-                by,
-                now,
-            )
+        elif (row.status, row.represented_by_id, row.represented_by_name) != (status, representative, name):
+            row.status, row.represented_by_id, row.represented_by_name = status, representative, name
+            row.recorded_by, row.recorded_at = by, now
             to_update.append(row)
     Attendance.objects.bulk_create(to_create)
-    Attendance.objects.bulk_update(to_update, ["status", "represented_by", "recorded_by", "recorded_at"])
+    Attendance.objects.bulk_update(
+        to_update, ["status", "represented_by", "represented_by_name", "recorded_by", "recorded_at"]
+    )
     return len(to_create) + len(to_update)

@@ -16,6 +16,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -41,10 +43,6 @@ def _manage(request: HttpRequest, pk: int) -> Meeting:
 
 def _when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _administration(invitation: Invitation):
-    return invitation.member.administration if invitation.member_id else None
 
 
 def _export(request: HttpRequest, table: tables.Table, title: str, filename: str) -> HttpResponse | None:
@@ -189,13 +187,30 @@ def answers_remind(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Attendance -------------------------------------------------------------------------------
 
 
+class RepresentativeField(forms.CharField):
+    """A member chosen from the invitee's colleagues (the sheet lists them, see SheetRow.colleagues).
+    Any member's number passes here: the service refuses someone of another administration with
+    a message that names them."""
+
+    default_error_messages = {"invalid": gettext_lazy("Choose a colleague from the list.")}
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not value.isdigit():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+
 class AttendanceForm(forms.Form):
-    """One radio group (present, absent, excused) per invitee and, for those with a substitute,
-    who represented them. Fields are named status-<invitation pk> and represented_by-<pk>."""
+    """One radio group (present, absent, excused) per invitee and, for those who do not stand in
+    for someone, who represented them: a colleague of their administration (or their substitute),
+    or a guest by name. Fields are named status-<invitation pk>, represented_by-<pk> and
+    represented_by_name-<pk>."""
 
     def __init__(self, *args, sheet: list[attendance_service.SheetRow], **kwargs):
         super().__init__(*args, **kwargs)
         self.sheet = sheet
+        self.nobody = _("Nobody")
         for row in sheet:
             pk, name = row.invitation.pk, row.invitation.display_name
             self.fields[f"status-{pk}"] = forms.ChoiceField(
@@ -204,46 +219,110 @@ class AttendanceForm(forms.Form):
                 widget=forms.RadioSelect,
                 initial=row.status,
             )
-            if row.substitute is not None:
-                self.fields[f"represented_by-{pk}"] = forms.ChoiceField(
-                    label=_("%(name)s represented by") % {"name": name},
-                    choices=[("", _("Nobody")), (str(row.substitute.pk), row.substitute.user.name)],
-                    required=False,
-                    initial=str(row.represented_by.pk) if row.represented_by else "",
-                )
+            if not row.representable:
+                continue
+            self.fields[f"represented_by-{pk}"] = RepresentativeField(
+                label=_("%(name)s represented by a colleague") % {"name": name},
+                required=False,
+                initial=str(row.represented_by.pk) if row.represented_by else "",
+            )
+            self.fields[f"represented_by_name-{pk}"] = forms.CharField(
+                label=_("%(name)s represented by a guest (name)") % {"name": name},
+                max_length=attendance_service.NAME_MAX_LENGTH,
+                required=False,
+                initial=row.represented_by_name,
+            )
 
     def clean(self):
         cleaned = super().clean()
         # A field for someone not on this sheet (another meeting's invitation, a removed
         # invitee, a forged name) refuses the whole form rather than being ignored.
         for key in self.data:
-            if key.startswith(("status-", "represented_by-")) and key not in self.fields:
+            if (
+                key.startswith(("status-", "represented_by-", "represented_by_name-"))
+                and key not in self.fields
+            ):
                 raise ValidationError(
                     _("Someone in the list is not invited to this meeting. Nothing was saved."),
                     code="unknown_invitee",
                 )
         return cleaned
 
-    def rows(self) -> list[tuple[int, str, int | None]]:
+    def rows(self) -> list[tuple[int, str, int | None, str]]:
         rows = []
         for row in self.sheet:
             pk = row.invitation.pk
             representative = self.cleaned_data.get(f"represented_by-{pk}") or None
             rows.append(
-                (pk, self.cleaned_data[f"status-{pk}"], int(representative) if representative else None)
+                (
+                    pk,
+                    self.cleaned_data[f"status-{pk}"],
+                    int(representative) if representative else None,
+                    self.cleaned_data.get(f"represented_by_name-{pk}", ""),
+                )
             )
         return rows
 
+    def _colleague_select(self, bound: forms.BoundField, row: attendance_service.SheetRow) -> str:
+        """The colleague <select> of one row. Written here rather than by the widget's templates:
+        a sheet of 300 invitees holds thousands of options, and each option is escaped once."""
+        value = "" if bound.value() is None else str(bound.value())
+        options = [
+            format_html('<option value=""{}>{}</option>', " selected" if not value else "", self.nobody)
+        ]
+        for member in row.colleagues:
+            key = str(member.pk)
+            if key == value:
+                options.append(format_html('<option value="{}" selected>{}</option>', key, member.user.name))
+                continue
+            if key not in self.options:
+                self.options[key] = format_html('<option value="{}">{}</option>', key, member.user.name)
+            options.append(self.options[key])
+        invalid = (
+            format_html(' aria-invalid="true" aria-describedby="{}_error"', bound.auto_id)
+            if bound.errors
+            else ""
+        )
+        return format_html(
+            '<select name="{}" id="{}"{}>{}</select>',
+            bound.html_name,
+            bound.auto_id,
+            invalid,
+            mark_safe("".join(options)),
+        )
+
     def lines(self) -> list[dict]:
         """What the template iterates: each sheet row with its bound fields."""
-        return [
-            {
+        self.options: dict[str, str] = {}
+        # The radios are written by the template from these plain values (one translation each),
+        # not by the widget's templates, which take most of the page's time at 300 invitees.
+        statuses = [(value, str(label)) for value, label in Attendance.Status.choices]
+        lines = []
+        for row in self.sheet:
+            pk = row.invitation.pk
+            status = self[f"status-{pk}"]
+            chosen = "" if status.value() is None else str(status.value())
+            line = {
                 "row": row,
-                "status": self[f"status-{row.invitation.pk}"],
-                "represented_by": self[f"represented_by-{row.invitation.pk}"] if row.substitute else None,
+                "status": status,
+                "radios": [
+                    {
+                        "id": f"{status.auto_id}_{index}",
+                        "value": value,
+                        "label": label,
+                        "checked": value == chosen,
+                    }
+                    for index, (value, label) in enumerate(statuses)
+                ],
+                "represented_by": None,
+                "represented_by_name": None,
             }
-            for row in self.sheet
-        ]
+            if row.representable:
+                line["represented_by"] = bound = self[f"represented_by-{pk}"]
+                line["represented_by_name"] = self[f"represented_by_name-{pk}"]
+                line["colleague_select"] = self._colleague_select(bound, row) if row.colleagues else ""
+            lines.append(line)
+        return lines
 
 
 class AttendanceExportTable(tables.Table):
@@ -264,7 +343,7 @@ def _attendance_rows(sheet: list[attendance_service.SheetRow]) -> list[dict]:
     rows = []
     for row in sheet:
         invitation = row.invitation
-        administration = _administration(invitation)
+        administration = invitation.counted_administration
         attendance = row.attendance
         rows.append(
             {
@@ -274,9 +353,7 @@ def _attendance_rows(sheet: list[attendance_service.SheetRow]) -> list[dict]:
                 "level": administration.get_level_display() if administration else "",
                 "answer": invitation.get_rsvp_display(),
                 "attendance": attendance.get_status_display() if attendance else _("Not recorded"),
-                "represented_by": attendance.represented_by.user.name
-                if attendance and attendance.represented_by
-                else "",
+                "represented_by": row.representative_name if attendance else "",
                 "stands_in_for": ", ".join(i.display_name for i in invitation.stands_in_for),
             }
         )
@@ -286,17 +363,12 @@ def _attendance_rows(sheet: list[attendance_service.SheetRow]) -> list[dict]:
 @member_view
 def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _manage(request, pk)
-    sheet = attendance_service.attendance_sheet(meeting)
-    if request.method != "POST":
+    if request.method != "POST" and SpreadsheetExport.is_valid_format(request.GET.get(EXPORT_PARAMETER)):
+        sheet = attendance_service.attendance_sheet(meeting, with_colleagues=False)
         table = AttendanceExportTable(_attendance_rows(sheet))
-        response = _export(
-            request,
-            table,
-            _("Attendance"),
-            f"concerto-attendance-{meeting.pk}-{timezone.localdate():%Y-%m-%d}",
-        )
-        if response is not None:
-            return response
+        filename = f"concerto-attendance-{meeting.pk}-{timezone.localdate():%Y-%m-%d}"
+        return _export(request, table, _("Attendance"), filename)
+    sheet = attendance_service.attendance_sheet(meeting)
     form = AttendanceForm(data=request.POST if request.method == "POST" else None, sheet=sheet)
     if form.is_valid():
         try:
@@ -319,6 +391,8 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         "recorded_count": sum(1 for row in sheet if row.attendance is not None),
         "can_record": not meeting.is_cancelled
         and timezone.localtime(meeting.starts_at).date() <= timezone.localdate(),
+        "or_guest": _("or a guest's name"),
+        "guest_name": _("Guest's name"),
     }
     return render(request, "meetings/attendance.html", context)
 
@@ -326,7 +400,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
 @member_view
 def attendance_print(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _manage(request, pk)
-    sheet = attendance_service.attendance_sheet(meeting)
+    sheet = attendance_service.attendance_sheet(meeting, with_colleagues=False)
     context = {"meeting": meeting, "sheet": sheet, "printed_at": timezone.now()}
     return render(request, "meetings/attendance_print.html", context)
 

@@ -2,6 +2,7 @@
 the printable list, the exports, permissions and the query budget."""
 
 import csv
+import html
 import io
 import re
 from datetime import timedelta
@@ -13,7 +14,7 @@ from django.utils import timezone
 from meetings.attendance import record_attendance
 from meetings.models import Attendance, Invitation, Meeting
 from tests.factories import make_member
-from tests.meetings.factories import in_days, invite_many, make_meeting, speaks
+from tests.meetings.factories import administration, in_days, invite_many, make_meeting, speaks
 
 pytestmark = pytest.mark.django_db
 Rsvp = Invitation.Rsvp
@@ -50,6 +51,11 @@ def day(group, secretariat):
         meeting, people["delegating"], rsvp=Rsvp.DELEGATED, delegated_to=inv["substitute"]
     )
     return {"meeting": meeting, "people": people, "inv": inv}
+
+
+def html_text(response) -> str:
+    """The page's text with HTML entities read back (names may hold apostrophes)."""
+    return html.unescape(response.content.decode())
 
 
 def checked(html: str, invitation: Invitation) -> str | None:
@@ -165,16 +171,21 @@ def test_service_refuses_another_meetings_invitation(secretariat, group, day):
     assert not Attendance.objects.exists()
 
 
-def test_only_the_invitees_substitute_can_represent_them(client, secretariat, day):
+def test_a_member_of_another_administration_cannot_represent_an_invitee(client, secretariat, day):
     client.force_login(secretariat.user)
     data = form_data(day)
     data[f"represented_by-{day['inv']['delegating'].pk}"] = str(day["people"]["accepted"].pk)
 
     response = client.post(url(day["meeting"]), data)
 
-    assert "Select a valid choice" in response.content.decode()
+    delegating = day["people"]["delegating"]
+    expected = (
+        f"{day['people']['accepted'].user.name} is not a member of {delegating.administration.acronym}: "
+        f"only a colleague from the same administration, or a guest by name, can represent {delegating.user.name}."
+    )
+    assert html_text(response).count(expected) == 1
     assert not Attendance.objects.exists()
-    with pytest.raises(Exception, match="own substitute"):
+    with pytest.raises(Exception, match="is not a member of"):
         record_attendance(
             meeting=day["meeting"],
             by=secretariat,
@@ -197,7 +208,8 @@ def test_absent_substitute_cannot_represent_anyone(client, secretariat, day):
 
     response = client.post(url(day["meeting"]), form_data(day, substitute=Status.ABSENT))
 
-    assert "A substitute who was not present cannot represent anyone." in response.content.decode()
+    name = day["people"]["substitute"].user.name
+    assert f"{name} was not present and cannot represent anyone." in html_text(response)
     assert not Attendance.objects.exists()
 
 
@@ -275,10 +287,186 @@ def test_attendance_queries_do_not_grow(client, group, chair, django_assert_num_
     )
     client.force_login(chair.user)
 
-    with django_assert_num_queries(6):  # session, user, member, meeting, roles, invitations
+    # session, user, member, meeting, roles, invitations, the invitees' colleagues
+    with django_assert_num_queries(7):
         response = client.get(url(meeting))
     assert response.content.decode().count('class="radio-row"') == invitees
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(6):  # no colleagues to choose from
         client.get(url(meeting, "meetings:attendance-print"))
     with django_assert_num_queries(6):
         client.get(url(meeting), {"_export": "csv"})
+
+
+# --- Represented by a colleague or a guest ------------------------------------------------------
+
+
+@pytest.fixture
+def office(group, secretariat):
+    """A meeting held today. Anna (FEDZ) excused herself; FEDZ also has Carl (not invited), Ivo
+    (deactivated) and Bea (invited, present). Otto is of another administration. Rik (REGZ) sent a
+    guest substitute, Greta, who accepted."""
+    speaks(secretariat, "en")
+    fedz = administration(acronym="FEDZ", name_en="Federal Z")
+    regz = administration(acronym="REGZ", name_en="Regional Z")
+    meeting = make_meeting(
+        group,
+        secretariat,
+        starts_at=timezone.now() - timedelta(minutes=30),
+        hours=1,
+        invite_whole_group=False,
+    )
+    people = {name: make_member(administration=fedz) for name in ("anna", "carl", "ivo", "bea")}
+    people["otto"] = make_member(group)
+    people["rik"] = make_member(administration=regz)
+    people["ivo"].deactivated_at = timezone.now()
+    people["ivo"].save(update_fields=["deactivated_at"])
+    greta = invited(
+        meeting,
+        email="greta@example.org",
+        name="Greta Guest",
+        source=Invitation.Source.SUBSTITUTE,
+        rsvp=Rsvp.ACCEPTED,
+    )
+    inv = {
+        "anna": invited(meeting, people["anna"], rsvp=Rsvp.DECLINED),
+        "bea": invited(meeting, people["bea"], rsvp=Rsvp.ACCEPTED),
+        "otto": invited(meeting, people["otto"], rsvp=Rsvp.ACCEPTED),
+        "rik": invited(meeting, people["rik"], rsvp=Rsvp.DELEGATED, delegated_to=greta),
+        "greta": greta,
+    }
+    return {"meeting": meeting, "people": people, "inv": inv}
+
+
+def office_data(office, **changes) -> dict:
+    inv = office["inv"]
+    data = {
+        f"status-{inv['anna'].pk}": Status.EXCUSED,
+        f"status-{inv['bea'].pk}": Status.PRESENT,
+        f"status-{inv['otto'].pk}": Status.PRESENT,
+        f"status-{inv['rik'].pk}": Status.EXCUSED,
+        f"status-{inv['greta'].pk}": Status.PRESENT,
+        f"represented_by_name-{inv['rik'].pk}": "Greta Guest",
+    }
+    data.update(changes)
+    return data
+
+
+def options(html: str, invitation: Invitation) -> list[str]:
+    select = re.search(rf'<select name="represented_by-{invitation.pk}".*?</select>', html, re.S).group(0)
+    return re.findall(r'<option value="(\d+)"', select)
+
+
+def test_sheet_offers_the_invitees_active_colleagues_and_prefills_a_guest_substitute(
+    client, secretariat, office
+):
+    client.force_login(secretariat.user)
+
+    html = client.get(url(office["meeting"])).content.decode()
+
+    people, inv = office["people"], office["inv"]
+    assert sorted(options(html, inv["anna"])) == sorted([str(people["carl"].pk), str(people["bea"].pk)])
+    name_field = re.search(rf'<input[^>]*name="represented_by_name-{inv["rik"].pk}"[^>]*>', html).group(0)
+    assert 'value="Greta Guest"' in name_field
+    assert f'for="id_represented_by_name-{inv["rik"].pk}"' in html  # every field has a label
+    assert f'name="represented_by-{inv["greta"].pk}"' not in html  # she stands in for Rik
+
+
+def test_a_colleague_who_was_not_invited_can_represent_an_invitee(client, secretariat, office):
+    people, inv = office["people"], office["inv"]
+    client.force_login(secretariat.user)
+
+    data = office_data(office, **{f"represented_by-{inv['anna'].pk}": str(people["carl"].pk)})
+    response = client.post(url(office["meeting"]), data, follow=True)
+
+    assert "Attendance saved (5 changes)." in response.content.decode()
+    anna = Attendance.objects.get(invitation=inv["anna"])
+    assert (anna.status, anna.represented_by, anna.represented_by_name) == (
+        Status.EXCUSED,
+        people["carl"],
+        "",
+    )
+    rik = Attendance.objects.get(invitation=inv["rik"])
+    assert (rik.represented_by, rik.represented_by_name) == (None, "Greta Guest")
+    printed = client.get(url(office["meeting"], "meetings:attendance-print")).content.decode()
+    assert f"(represented by {html.escape(people['carl'].user.name)})" in printed
+    assert "(represented by Greta Guest)" in printed
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(url(office["meeting"]), {"_export": "csv"}).content.decode("utf-8-sig"))
+        )
+    )
+    by_name = {row[0]: row for row in rows[1:]}
+    assert by_name[people["anna"].user.name][6] == people["carl"].user.name
+    assert by_name[people["rik"].user.name][6] == "Greta Guest"
+    # The guest substitute is listed under the administration she stands in for.
+    assert by_name["Greta Guest"][2] == "REGZ"
+
+
+def test_a_guest_by_name_can_represent_an_invitee(client, secretariat, office):
+    inv = office["inv"]
+    client.force_login(secretariat.user)
+
+    data = office_data(office, **{f"represented_by_name-{inv['anna'].pk}": "  Paul   Peeters "})
+    client.post(url(office["meeting"]), data)
+
+    anna = Attendance.objects.get(invitation=inv["anna"])
+    assert (anna.represented_by, anna.represented_by_name) == (None, "Paul Peeters")
+    html = client.get(url(office["meeting"])).content.decode()
+    assert re.search(
+        rf'<input[^>]*name="represented_by_name-{inv["anna"].pk}"[^>]*value="Paul Peeters"', html
+    )
+
+
+@pytest.mark.parametrize("who", ["otto", "ivo", "anna"])
+def test_only_an_active_colleague_can_be_chosen_and_a_refusal_saves_nothing(client, secretariat, office, who):
+    people, inv = office["people"], office["inv"]
+    client.force_login(secretariat.user)
+
+    data = office_data(office, **{f"represented_by-{inv['anna'].pk}": str(people[who].pk)})
+    response = client.post(url(office["meeting"]), data)
+
+    text = html_text(response)
+    expected = {
+        "otto": f"{people['otto'].user.name} is not a member of FEDZ",
+        "ivo": f"{people['ivo'].user.name} is no longer an active member",
+        "anna": f"{people['anna'].user.name} cannot represent themselves.",
+    }[who]
+    assert expected in text
+    assert not Attendance.objects.exists()
+
+
+def test_a_colleague_and_a_guest_name_together_are_refused(client, secretariat, office):
+    people, inv = office["people"], office["inv"]
+    client.force_login(secretariat.user)
+
+    data = office_data(
+        office,
+        **{
+            f"represented_by-{inv['anna'].pk}": str(people["carl"].pk),
+            f"represented_by_name-{inv['anna'].pk}": "Paul Peeters",
+        },
+    )
+    response = client.post(url(office["meeting"]), data)
+
+    assert (
+        f"Choose a colleague or write a guest's name for {people['anna'].user.name}, not both."
+        in html_text(response)
+    )
+    assert not Attendance.objects.exists()
+
+
+def test_a_colleague_marked_absent_cannot_represent_anyone(client, secretariat, office):
+    people, inv = office["people"], office["inv"]
+    client.force_login(secretariat.user)
+
+    data = office_data(
+        office,
+        **{
+            f"represented_by-{inv['anna'].pk}": str(people["bea"].pk),
+            f"status-{inv['bea'].pk}": Status.ABSENT,
+        },
+    )
+    response = client.post(url(office["meeting"]), data)
+
+    assert f"{people['bea'].user.name} was not present and cannot represent anyone." in html_text(response)
+    assert not Attendance.objects.exists()
