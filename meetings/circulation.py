@@ -58,13 +58,15 @@ def _with_data(meeting: Meeting) -> Meeting:
 
 def _invitations(meeting: Meeting, rows=None) -> list[Invitation]:
     """Invitations with member and user loaded, each pointing at the already loaded `meeting`,
-    and whether each may send a substitute (their emails' answer links depend on it)."""
+    whether each may send a substitute (their emails' answer links depend on it), and for
+    substitutes whom they stand in for (`replaces`)."""
     rows = meeting.invitations.all() if rows is None else rows
     invitations = list(rows.select_related("member__user").order_by("pk"))
     for invitation in invitations:
         invitation.meeting = meeting
     if invitations:
         rsvp.mark_substitute_rights(meeting, invitations)
+        rsvp.mark_replaced(invitations)
     return invitations
 
 

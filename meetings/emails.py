@@ -103,6 +103,13 @@ def _context(invitation: Invitation, language: str, *, preview: bool = False, **
         # A preview names no real invitee: it is shown to the organiser, not sent.
         name = _("[name of the invitee]") if preview else invitation.display_name
     general_documents = list(getattr(meeting, "general_documents", None) or [])
+    # A substitute's invitation says whom they stand in for, and for which administration.
+    replaces = getattr(invitation, "replaces", None) or []
+    administrations = [
+        localized(sender.member.administration, "name", language) or sender.member.administration.acronym
+        for sender in replaces
+        if sender.member_id and sender.member.administration_id
+    ]
     return {
         "invitation": invitation,
         "meeting": meeting,
@@ -117,6 +124,8 @@ def _context(invitation: Invitation, language: str, *, preview: bool = False, **
         # Accept / Tentative / Decline / Send a substitute: signed links that work without signing in.
         "answer_links": sample_answer_links(invitation) if preview else rsvp.answer_links(invitation),
         "preview": preview,
+        "replaced_names": ", ".join(sender.display_name for sender in replaces),
+        "replaced_administrations": ", ".join(dict.fromkeys(administrations)),
         **extra,
     }
 

@@ -1,0 +1,99 @@
+"""A substitute's invitation says whom they stand in for and for which administration, in the
+substitute's language, and (for someone with an account) leads to the meeting page and documents."""
+
+import pytest
+from django.urls import reverse
+
+from meetings import circulation, rsvp
+from meetings.models import Invitation
+from members.outbox import OutboundMessage
+from tests.factories import make_member
+from tests.meetings.factories import make_document, make_items
+from tests.meetings.helpers import invite, make_meeting
+
+pytestmark = pytest.mark.django_db
+Source = Invitation.Source
+
+
+@pytest.fixture
+def meeting(group, chair, focal_point, secretariat):
+    """Circulated, with a document; the focal point (English) is invited personally."""
+    meeting = make_meeting(group, chair, items=1, invite_whole_group=False)
+    make_document(meeting, title="Draft action plan")
+    invite(meeting, [focal_point], source=Source.PERSONAL)
+    circulation.circulate_agenda(meeting=meeting, by=secretariat)
+    OutboundMessage.objects.all().delete()
+    return meeting
+
+
+def test_substitute_colleague_is_told_whom_they_replace_in_their_language(
+    client, meeting, focal_point, mailoutbox, django_capture_on_commit_callbacks
+):
+    colleague = make_member(language="fr", administration=focal_point.administration)
+    invitation = meeting.invitations.get(member=focal_point)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rsvp.delegate(invitation=invitation, by=focal_point, substitute=colleague)
+
+    row = OutboundMessage.objects.get()
+    assert row.to_email == colleague.user.email and row.language == "fr"
+    name = focal_point.user.name
+    administration = focal_point.administration.name_fr  # the administration's French name
+    assert f"Invitation in place of {name}: Plénière sur le plan d'action RSE" in row.subject
+    assert f'{name} sends you to "Plénière sur le plan d\'action RSE"' in row.body_text
+    assert f"in their place, to represent {administration}." in row.body_text
+    page = f"http://testserver{reverse('meetings:detail', args=[meeting.pk])}"
+    assert f"the agenda and the documents on the meeting page: {page}" in row.body_text
+    assert f'href="{page}"' in row.body_html and "in their place, to represent" in row.body_html
+    assert "Draft action plan" in row.body_text
+    assert "/meetings/answer/" in row.body_text  # their own answer links
+    (message,) = mailoutbox
+    assert message.extra_headers["Content-Language"] == "fr"
+
+    # The link leads somewhere: the substitute sees the meeting and may download its documents.
+    client.force_login(colleague.user)
+    response = client.get(reverse("meetings:detail", args=[meeting.pk]))
+    assert response.status_code == 200 and "Draft action plan" in response.text
+
+
+def test_substitute_without_an_account_is_told_whom_they_replace_without_members_links(
+    meeting, focal_point, django_capture_on_commit_callbacks
+):
+    invitation = meeting.invitations.get(member=focal_point)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rsvp.delegate(
+            invitation=invitation,
+            by=focal_point,
+            email="stand-in@example.net",
+            name="Stand In",
+            language="nl",
+        )
+
+    row = OutboundMessage.objects.get(to_email="stand-in@example.net")
+    assert row.language == "nl"
+    assert "Plenaire over het MVO-actieplan" in row.subject and focal_point.user.name in row.subject
+    administration = focal_point.administration.name_nl
+    assert f"{focal_point.user.name} sends you to" in row.body_text
+    assert f"to represent {administration}." in row.body_text
+    assert f"/meetings/{meeting.pk}/" not in row.body_text  # no members' page for a guest
+    assert "/meetings/answer/" in row.body_text
+
+
+def test_substitute_named_before_circulation_is_told_when_the_agenda_goes_out(
+    group, chair, focal_point, secretariat
+):
+    meeting = make_meeting(group, chair, invite_whole_group=False)
+    make_items(meeting, 1)
+    invite(meeting, [focal_point], source=Source.PERSONAL)
+    colleague = make_member(language="en", administration=focal_point.administration)
+    rsvp.delegate(
+        invitation=meeting.invitations.get(member=focal_point), by=focal_point, substitute=colleague
+    )
+    assert not OutboundMessage.objects.exists()
+
+    circulation.circulate_agenda(meeting=meeting, by=secretariat)
+
+    row = OutboundMessage.objects.get(to_email=colleague.user.email)
+    assert f"{focal_point.user.name} sends you to" in row.body_text
+    assert focal_point.administration.name_en in row.body_text
