@@ -104,7 +104,7 @@ def _context(invitation: Invitation, language: str, *, preview: bool = False, **
         name = _("[name of the invitee]") if preview else invitation.display_name
     general_documents = list(getattr(meeting, "general_documents", None) or [])
     # A substitute's invitation says whom they stand in for, and for which administration.
-    replaces = getattr(invitation, "replaces", None) or []
+    replaces = [] if preview else getattr(invitation, "replaces", None) or []
     administrations = [
         localized(sender.member.administration, "name", language) or sender.member.administration.acronym
         for sender in replaces

@@ -2,13 +2,15 @@
 substitute's language, and (for someone with an account) leads to the meeting page and documents."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from meetings import circulation, rsvp
 from meetings.models import Invitation
 from members.outbox import OutboundMessage
 from tests.factories import make_member
-from tests.meetings.factories import make_document, make_items
+from tests.meetings.factories import bulk_members, make_document, make_items
 from tests.meetings.helpers import invite, make_meeting
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +99,33 @@ def test_substitute_named_before_circulation_is_told_when_the_agenda_goes_out(
     row = OutboundMessage.objects.get(to_email=colleague.user.email)
     assert f"{focal_point.user.name} sends you to" in row.body_text
     assert focal_point.administration.name_en in row.body_text
+
+
+def meeting_with_substitutes(group, chair, count: int):
+    """A meeting where `count` invitees each sent a colleague (rows made with the ORM)."""
+    meeting = make_meeting(group, chair, invite_whole_group=False)
+    make_items(meeting, 2)
+    senders = bulk_members(count)
+    colleagues = bulk_members(count, administration=senders[0].administration)
+    sent = invite(meeting, senders, source=Source.PERSONAL, rsvp=Invitation.Rsvp.DELEGATED)
+    stand_ins = invite(meeting, colleagues, source=Source.SUBSTITUTE)
+    for sender, stand_in in zip(sent, stand_ins, strict=True):
+        sender.delegated_to = stand_in
+    Invitation.objects.bulk_update(sent, ["delegated_to"])
+    return meeting, senders
+
+
+@pytest.mark.parametrize("extra", [3, 12])
+def test_naming_whom_substitutes_replace_costs_no_query_per_substitute(group, chair, secretariat, extra):
+    small, _senders = meeting_with_substitutes(group, chair, 2)
+    large, senders = meeting_with_substitutes(group, chair, 2 + extra)
+
+    with CaptureQueriesContext(connection) as for_small:
+        circulation.circulate_agenda(meeting=small, by=secretariat)
+    with CaptureQueriesContext(connection) as for_large:
+        circulation.circulate_agenda(meeting=large, by=secretariat)
+
+    assert len(for_large) - len(for_small) == 2 * extra  # one outbox row per recipient, nothing more
+    stand_in_rows = OutboundMessage.objects.filter(subject__contains="in place of")
+    assert stand_in_rows.count() == 2 + 2 + extra
+    assert any(f"{senders[-1].user.name} sends you to" in row.body_text for row in stand_in_rows)
