@@ -7,6 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Local development defaults; production sets its own environment (see README.md).
 export DEBUG ?= 1
+# Links in emails and calendar files point at the server `make run` starts, unless SITE_URL is set.
+export SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: setup test-setup run test test-postgres lint bench messages clean lock
 
@@ -22,7 +24,8 @@ setup: $(STAMP)
 
 run: setup
 	$(PY) manage.py seed_demo
-	@echo "Serving Concerto on http://$(HOST):$(PORT)/ (emails are written to var/mail/). Ctrl-C stops."
+	@echo "Serving Concerto on http://$(HOST):$(PORT)/ (links in emails: $(SITE_URL)/). Ctrl-C stops."
+	@$(PY) manage.py mail_destination
 	@trap 'kill $$worker $$mail $$reminders $$sync 2>/dev/null; wait $$worker $$mail $$reminders $$sync 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --interval 1 & worker=$$!; \
 	  $(PY) manage.py send_queued_mail --loop 60 & mail=$$!; \

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.mail import InvalidMailer
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
+from django.utils.translation import gettext
 
 
 class EmlFileBackend(BaseEmailBackend):
@@ -38,3 +39,25 @@ class EmlFileBackend(BaseEmailBackend):
                 partial.replace(target)
                 sent += 1
         return sent
+
+
+def describe_mailer(mailer: dict) -> str:
+    """One sentence for the operator: where the emails of this MAILERS entry go."""
+    backend = mailer.get("BACKEND", "")
+    options = mailer.get("OPTIONS", {})
+    if backend == f"{__name__}.{EmlFileBackend.__name__}":
+        folder = Path(options.get("file_path", "")).resolve()
+        return gettext("Emails are not sent: each one is written as an .eml file in %(folder)s/.") % {
+            "folder": folder
+        }
+    if backend == "django.core.mail.backends.console.EmailBackend":
+        return gettext("Emails are not sent: each one is printed in this terminal by the task worker.")
+    if backend == "django.core.mail.backends.smtp.EmailBackend":
+        return gettext("Emails are sent through the SMTP server %(host)s:%(port)s.") % {
+            "host": options.get("host") or "localhost",
+            "port": options.get("port") or 25,
+        }
+    if backend.startswith("anymail.backends."):
+        provider = backend.removeprefix("anymail.backends.").split(".")[0]
+        return gettext("Emails are sent through the email provider %(provider)s.") % {"provider": provider}
+    return gettext("Emails are sent with %(backend)s.") % {"backend": backend}
