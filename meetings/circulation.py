@@ -374,7 +374,7 @@ def cancel_meeting(*, meeting: Meeting, by: Member | None, **notes: str) -> int:
     locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if locked.status == Status.CANCELLED:
         raise ValidationError(_("This meeting is already cancelled."))
-    if locked.status == Status.HELD:
+    if locked.status == Status.HELD or locked.ends_at <= timezone.now():
         raise ValidationError(_("This meeting has already taken place."))
     locked.status = Status.CANCELLED
     locked.sequence += 1

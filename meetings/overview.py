@@ -34,6 +34,12 @@ REMIND_AGAIN_AFTER = timedelta(hours=24)
 PENDING = (OutboundMessage.Status.QUEUED, OutboundMessage.Status.SENDING)
 
 
+def taken_place(meeting: Meeting, now: datetime | None = None) -> bool:
+    """Whether the meeting is over: marked as held, or its end has passed. Such a meeting is no
+    longer circulated, cancelled or reminded of."""
+    return meeting.status == Meeting.Status.HELD or meeting.ends_at <= (now or timezone.now())
+
+
 def chair_reminder_batch(meeting: Meeting) -> str:
     """The outbox batch of the reminders sent with the button (all pressings of one meeting)."""
     return f"meeting-{meeting.pk}-reminder-chair"
@@ -356,7 +362,7 @@ def _answering_closed(meeting: Meeting, now: datetime) -> str:
 def _check_can_remind(meeting: Meeting, now: datetime) -> None:
     if meeting.is_cancelled:
         raise ValidationError(_("This meeting was cancelled: nobody is reminded."))
-    if meeting.ends_at <= now:
+    if taken_place(meeting, now):
         raise ValidationError(_("This meeting is over: nobody is reminded."))
     if meeting.circulated_at is None:
         raise ValidationError(

@@ -155,7 +155,7 @@ def answers(request: HttpRequest, pk: int) -> HttpResponse:
         "remind_to_confirm_count": sum(1 for invitation in overview.remindable if invitation.to_confirm),
         "can_remind": meeting.circulated_at is not None
         and not meeting.is_cancelled
-        and meeting.ends_at > timezone.now(),
+        and not overview_service.taken_place(meeting),
         "reminder_outbox_url": _outbox_batch_url(overview_service.chair_reminder_batch(meeting))
         if overview.chair_reminders_sent
         else "",

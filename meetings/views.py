@@ -35,6 +35,7 @@ from meetings.forms import (
     SeriesForm,
 )
 from meetings.models import AgendaItem, DocumentFile, Invitation, Meeting
+from meetings.overview import taken_place
 from meetings.rsvp import answer_context
 from meetings.tables import MeetingTable
 from members.access import Action, groups_where, member_required
@@ -562,6 +563,11 @@ def circulate(request: HttpRequest, pk: int) -> HttpResponse:
     if meeting.is_cancelled:
         messages.error(request, _("This meeting was cancelled; its agenda can no longer be circulated."))
         return redirect("meetings:detail", pk=meeting.pk)
+    if taken_place(meeting):
+        messages.error(
+            request, _("This meeting has already taken place; its agenda can no longer be circulated.")
+        )
+        return redirect("meetings:detail", pk=meeting.pk)
     if request.method == "POST":
         try:
             count = circulation.circulate_agenda(meeting=meeting, by=request.member)
@@ -594,6 +600,9 @@ def circulate(request: HttpRequest, pk: int) -> HttpResponse:
 @member_view
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.member, pk, edit=True, queryset=Meeting.objects.select_related("group"))
+    if not meeting.is_cancelled and taken_place(meeting):
+        messages.error(request, _("This meeting has already taken place; it can no longer be cancelled."))
+        return redirect("meetings:detail", pk=meeting.pk)
     form = CancelForm(data=_post(request))
     if not meeting.is_cancelled and form.is_valid():
         try:

@@ -662,3 +662,86 @@ def test_every_meeting_page_speaks_the_readers_language_with_a_title_fallback(
     expected = "Plénière annuelle" if language == "fr" else "Annual plenary"
     heading = re.search(r"<h1>(.*?)</h1>", response.content.decode(), re.S).group(1)
     assert expected in heading
+
+
+# --- A meeting that took place, or was cancelled, is no longer circulated or cancelled ----------
+
+
+def _over(group, chair, focal_point, how: str) -> Meeting:
+    """A circulated meeting that is over: its end has passed, it is marked held (while its planned
+    end is still ahead), or it was cancelled."""
+    meeting = circulable(group, chair, focal_point)
+    now = timezone.now()
+    starts_at = {"ended": now - timedelta(hours=3), "held": now - timedelta(hours=1)}.get(how, in_days(5))
+    status = {"held": Meeting.Status.HELD, "cancelled": Meeting.Status.CANCELLED}.get(
+        how, Meeting.Status.SCHEDULED
+    )
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2),
+        status=status,
+        circulated_at=now - timedelta(days=10),
+        sequence=1,
+    )
+    Invitation.objects.filter(meeting=meeting).update(sent_sequence=1)
+    meeting.refresh_from_db()
+    return meeting
+
+
+@pytest.mark.parametrize("how", ["ended", "held", "cancelled"])
+def test_a_meeting_that_is_over_offers_no_circulation_or_cancellation(
+    client, group, english_chair, focal_point, how
+):
+    meeting = _over(group, english_chair, focal_point, how)
+    client.force_login(english_chair.user)
+    circulate_url = reverse("meetings:circulate", args=[meeting.pk])
+    cancel_url = reverse("meetings:cancel", args=[meeting.pk])
+
+    for name in ("meetings:detail", "meetings:answers", "meetings:attendance"):
+        html = client.get(reverse(name, args=[meeting.pk])).content.decode()
+        assert f'href="{circulate_url}"' not in html, name
+        assert f'href="{cancel_url}"' not in html, name
+        assert "Circulate the update" not in html and "Cancel the meeting" not in html
+    if how != "cancelled":
+        # The rest of the preparation stays at hand, e.g. to upload the presentations afterwards.
+        assert f'href="{reverse("meetings:document-upload", args=[meeting.pk])}"' in html
+
+
+@pytest.mark.parametrize("how", ["ended", "held"])
+def test_forged_circulation_or_cancellation_of_a_meeting_that_took_place_is_refused(
+    client, group, english_chair, focal_point, how, django_capture_on_commit_callbacks
+):
+    from members.outbox import OutboundMessage
+
+    meeting = _over(group, english_chair, focal_point, how)
+    client.force_login(english_chair.user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        circulated = client.post(reverse("meetings:circulate", args=[meeting.pk]), follow=True)
+        cancelled = client.post(
+            reverse("meetings:cancel", args=[meeting.pk]), {"cancellation_note_en": "Too late"}, follow=True
+        )
+
+    assert "This meeting has already taken place; its agenda can no longer be circulated." in circulated.text
+    assert "This meeting has already taken place; it can no longer be cancelled." in cancelled.text
+    assert not OutboundMessage.objects.exists()
+    before = (meeting.status, meeting.sequence, meeting.circulated_at)
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.sequence, meeting.circulated_at) == before
+
+
+def test_cancelling_a_meeting_whose_end_has_passed_is_refused_by_the_service(
+    group, english_chair, focal_point
+):
+    from django.core.exceptions import ValidationError
+
+    from meetings.circulation import cancel_meeting
+    from members.outbox import OutboundMessage
+
+    meeting = _over(group, english_chair, focal_point, "ended")
+
+    with pytest.raises(ValidationError, match="already taken place"):
+        cancel_meeting(meeting=meeting, by=english_chair)
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.SCHEDULED
+    assert not OutboundMessage.objects.exists()
