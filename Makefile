@@ -8,9 +8,9 @@ PORT ?= 8000
 # Local development defaults; production sets its own environment (see README.md).
 export DEBUG ?= 1
 # Links in emails and calendar files point at the server `make run` starts, unless SITE_URL is set.
-export SITE_URL ?= http://$(HOST):$(PORT)
+run run-environment: export SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: setup test-setup run test test-postgres lint bench messages clean lock
+.PHONY: setup test-setup run run-environment test test-postgres lint bench messages clean lock
 
 $(STAMP): requirements-dev.lock
 	@test -x $(PY) || { py=$$(bin/find-python) && echo "Using $$py" && $$py -m venv $(VENV); }
@@ -32,6 +32,10 @@ run: setup
 	  $(PY) manage.py send_meeting_reminders --loop & reminders=$$!; \
 	  $(PY) manage.py sync_invitations --loop 3600 & sync=$$!; \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+# The environment `make run` gives the server and the worker, NUL-separated (for scripts and tests).
+run-environment:
+	@env -0
 
 # Test tools from the npm registry, used where Node.js is installed (their tests skip otherwise):
 # Mozilla's ical.js (a third calendar parser) and axe-core (accessibility rules in the browser).
