@@ -77,6 +77,14 @@ class AccountAdapter(DefaultAccountAdapter):
             member=member if member is not None and member.is_active else None,
         )
 
+    def add_message(self, request: HttpRequest, *args, **kwargs) -> None:
+        # The message is read on the next page, which is in the member's language: after signing
+        # in, that is their own and not the one the sign-in page happened to be shown in.
+        user = getattr(request, "user", None)
+        language = user.language if user is not None and user.is_authenticated else None
+        with translation.override(language or translation.get_language()):
+            super().add_message(request, *args, **kwargs)
+
     def post_login(self, request: HttpRequest, user, **kwargs) -> HttpResponse:
         response = super().post_login(request, user, **kwargs)
         # Keep the preference after sign-out too: pages for this browser stay in that language.

@@ -1,0 +1,261 @@
+"""Every page of the site, in Dutch, French and German, shows no English of ours or of a library.
+
+Pages come from the URL resolver, filled in with the demo platform's rows, and are read as a
+visitor, an ordinary member and the chair (who is also staff). Text people typed (titles, names,
+places) does not count: it is shown as entered.
+"""
+
+import datetime
+
+import pytest
+from django.apps import apps
+from django.contrib.admin.sites import site as admin_site
+from django.db import models
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from meetings.demo import load_demo_meetings
+from meetings.models import AgendaItem, DocumentFile, Invitation, Meeting
+from meetings.rsvp import answer_token
+from members import services
+from members.demo import DEMO_PASSWORD, load_demo_platform
+from members.models import Administration, Group, JoinInvitation, Member, Membership, User
+from members.outbox import Kind
+from tests.foundation.english_leaks import NewTexts, english_on_page, english_pattern, informal_on_page
+
+pytestmark = pytest.mark.django_db
+
+LANGUAGES = ["nl", "fr", "de"]
+
+# Named URLs that answer with something other than an HTML page, or only to a POST.
+NOT_PAGES = {
+    "healthz",
+    "set-language",
+    "my-data",
+    "public:group-document",
+    "members:feed-regenerate",
+    "members:public-link-add",
+    "members:public-link-remove",
+    "members:group-import-template",
+    "members:invitation-revoke",
+    "members:outbox-batch-status",
+    "meetings:agenda-item-remove",
+    "meetings:agenda-item-move",
+    "meetings:document-download",
+    "meetings:invitee-add",
+    "meetings:invitee-remove",
+    "meetings:meeting-ics",
+    "meetings:member-feed",
+    "meetings:group-feed",
+    "meetings:answers-remind",
+    "mfa_download_recovery_codes",
+    # allauth pages that only exist in the middle of a flow (a code sent, a key in an email).
+    "account_confirm_login_code",
+    "account_reset_password_from_key",
+    "mfa_authenticate",
+    "mfa_deactivate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_reauthenticate",
+    "mfa_generate_recovery_codes",
+    "account_set_password",
+    "account_email_verification_sent",
+}
+ADMIN_PAGES = ("changelist", "add", "change")
+
+
+def _names(resolver: URLResolver, namespace: str = "") -> list[tuple[str, URLPattern]]:
+    names = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names += _names(pattern, inner)
+        elif pattern.name:
+            names.append((f"{namespace}{pattern.name}", pattern))
+    return names
+
+
+def site_pages() -> list[str]:
+    """The named pages of the site, the administration site and the webhooks aside."""
+    return sorted(
+        {name for name, _pattern in _names(get_resolver()) if not name.startswith(("admin:", "anymail:"))}
+    )
+
+
+@pytest.fixture
+def demo(db):
+    load_demo_platform()
+    load_demo_meetings()
+    chair = Member.objects.select_related("user").get(user__email="chair@example.org")
+    member = Member.objects.select_related("user").get(user__email="member.flanders@example.org")
+    platform = Group.objects.get(slug="mvo-platform")
+    plenary = Meeting.objects.filter(status=Meeting.Status.SCHEDULED, group=platform).first()
+    Group.objects.filter(pk=platform.pk).update(is_public=True, show_next_meetings=True)
+    token, token_hash = services.new_invitation_token()
+    JoinInvitation.objects.create(
+        email="newcomer@example.org",
+        name="Nieuwe Collega",
+        language="nl",
+        group=platform,
+        token_hash=token_hash,
+        invited_by=chair,
+        expires_at=timezone.now() + datetime.timedelta(days=14),
+    )
+    services.queue_message(
+        kind=Kind.ACCOUNT,
+        to_email=member.user.email,
+        subject="Uitnodiging",
+        body_text="Tekst",
+        member=member,
+        batch=f"meeting-{plenary.pk}",
+        batch_title="Uitnodiging",
+        created_by=chair,
+    )
+    item = AgendaItem.objects.filter(meeting=plenary).first()
+    invitation = Invitation.objects.filter(meeting=plenary, member=member).first()
+    today = timezone.localdate()
+    kwargs = {
+        "public:group": {"slug": platform.slug},
+        "members:group-detail": {"slug": platform.slug},
+        "members:group-history": {"slug": platform.slug},
+        "members:membership-change": {
+            "slug": platform.slug,
+            "pk": Membership.objects.filter(group=platform, member=member).first().pk,
+        },
+        "members:membership-end": {
+            "slug": platform.slug,
+            "pk": Membership.objects.filter(group=platform, member=member).first().pk,
+        },
+        "members:public-page-edit": {"slug": platform.slug},
+        "members:administration-detail": {"pk": Administration.objects.get(acronym="FIDO").pk},
+        "members:group-invite": {"slug": platform.slug},
+        "members:group-import": {"slug": platform.slug},
+        "members:group-invitations": {"slug": platform.slug},
+        "members:join": {"token": token},
+        "members:outbox-batch": {"batch": f"meeting-{plenary.pk}"},
+        "meetings:month": {"year": today.year, "month": today.month},
+        "meetings:create": {"group_slug": platform.slug},
+        "meetings:series-create": {"group_slug": platform.slug},
+        "meetings:agenda-item-edit": {"pk": plenary.pk, "item_pk": item.pk},
+        "meetings:answer": {"token": answer_token(invitation)},
+        "meetings:answer-for": {"pk": plenary.pk, "invitation_pk": invitation.pk},
+    }
+    meeting_pages = {"detail", "edit", "agenda", "document-upload", "invitees", "circulate", "cancel"}
+    meeting_pages |= {"answers", "attendance", "attendance-print", "answer-web"}
+    meetings = list(Meeting.objects.order_by("starts_at"))
+    return {
+        "chair": chair,
+        "member": member,
+        "kwargs": kwargs,
+        "meeting_pages": {f"meetings:{name}" for name in meeting_pages},
+        "meetings": meetings,
+        "document": DocumentFile.objects.first(),
+    }
+
+
+def _urls(demo: dict) -> list[tuple[str, str]]:
+    urls = []
+    for name in site_pages():
+        if name in NOT_PAGES:
+            continue
+        if name in demo["meeting_pages"]:
+            urls += [(name, reverse(name, kwargs={"pk": meeting.pk})) for meeting in demo["meetings"]]
+        else:
+            urls.append((name, reverse(name, kwargs=demo["kwargs"].get(name, {}))))
+    for model in admin_site._registry:
+        if model._meta.app_label not in {"members", "meetings"}:
+            continue
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        first = model._default_manager.order_by("pk").first()
+        for page in ADMIN_PAGES:
+            if page == "change":
+                if first is not None:
+                    urls.append((f"{info}_change", reverse(f"{info}_change", args=[first.pk])))
+            else:
+                urls.append((f"{info}_{page}", reverse(f"{info}_{page}")))
+    return urls
+
+
+def _people_texts() -> tuple[str, ...]:
+    """Every text typed into the database by people (and the demo), longest first."""
+    texts: set[str] = set()
+    for model in [
+        *apps.get_app_config("members").get_models(),
+        *apps.get_app_config("meetings").get_models(),
+    ]:
+        fields = [
+            field.name
+            for field in model._meta.get_fields()
+            if isinstance(field, (models.CharField, models.TextField)) and not field.choices
+        ]
+        for row in model.objects.values_list(*fields):
+            texts.update(value for value in row if isinstance(value, str) and len(value) > 2)
+    texts.update(name for name in User.objects.values_list("name", flat=True) if name)
+    return tuple(sorted(texts, key=len, reverse=True))
+
+
+def _read_every_page(client, demo: dict, language: str, new_texts: NewTexts) -> tuple[dict, set[str]]:
+    leaks: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    people = _people_texts()
+    User.objects.update(language=language)
+    visitors = [None, demo["member"].user, demo["chair"].user]
+    for visitor in visitors:
+        client.logout()
+        client.cookies["django_language"] = language
+        if visitor is not None:
+            # A real sign-in: allauth's pages that ask for a recent one open too.
+            client.post(reverse("account_login"), {"login": visitor.email, "password": DEMO_PASSWORD})
+            client.post(reverse("account_reauthenticate"), {"password": DEMO_PASSWORD})
+        for name, url in _urls(demo):
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+            if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+                continue
+            seen.add(name)
+            html = response.content.decode()
+            found = english_on_page(html, language, people, new_texts)
+            found += [f"informal: {text}" for text in informal_on_page(html, language, people)]
+            if found:
+                who = visitor.email if visitor else "visitor"
+                leaks[f"{url} ({who})"] = found
+    return leaks, seen
+
+
+def test_the_page_list_covers_every_named_url():
+    named = set(site_pages())
+    assert named >= NOT_PAGES, f"no longer exist: {NOT_PAGES - named}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_english_on_any_page(client, demo, language, monkeypatch):
+    new_texts = NewTexts(language).install(monkeypatch)
+    leaks, seen = _read_every_page(client, demo, language, new_texts)
+
+    unread = set(site_pages()) - NOT_PAGES - seen
+    assert not unread, f"pages no visitor could open: {sorted(unread)}"
+    report = "\n".join(f"{url}:\n  " + "\n  ".join(found) for url, found in sorted(leaks.items()))
+    assert not leaks, f"English on {len(leaks)} {language} pages:\n{report}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_signing_in_says_so_in_the_members_language(client, demo, password, language, monkeypatch):
+    new_texts = NewTexts(language).install(monkeypatch)
+    user = demo["member"].user
+    user.set_password(password)
+    user.language = language
+    user.save()
+
+    response = client.post(
+        reverse("account_login"),
+        {"login": user.email, "password": password},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    assert f'<html lang="{language}">' in response.text
+    assert not english_on_page(response.content.decode(), language, _people_texts(), new_texts)
+
+
+def test_the_english_list_knows_the_texts_that_leaked():
+    assert english_pattern("nl").search("- Select an option -")
+    assert english_pattern("fr").search("Successfully signed in as Anna.")
+    assert not english_pattern("nl").search("Agenda")  # the same word in Dutch
