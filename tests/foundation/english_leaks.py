@@ -42,12 +42,16 @@ def catalogues(language: str) -> list[Path]:
 
 
 def read_po(path: Path) -> list[dict]:
-    """Entries of a .po file: {"ctxt", "id", "plural", "strs", "fuzzy", "line"}; the header excluded."""
+    """Entries of a .po file: {"ctxt", "id", "plural", "strs", "fuzzy", "refs", "line"}; no header."""
     entries: list[dict] = []
     entry: dict | None = None
     key = ""
     fuzzy = False
+    refs: list[str] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith("#:"):
+            refs += line[2:].split()
+            continue
         if line.startswith("#,"):
             fuzzy = "fuzzy" in line
             continue
@@ -61,7 +65,7 @@ def read_po(path: Path) -> list[dict]:
                 if entry is not None:
                     entries.append(entry)
                 entry = {"ctxt": None, "id": "", "plural": None, "strs": [], "fuzzy": fuzzy, "line": number}
-                fuzzy = False
+                entry["refs"], refs, fuzzy = refs, [], False
             if keyword == "msgctxt":
                 entry["ctxt"], key = value, "ctxt"
             elif keyword == "msgid":
