@@ -2,13 +2,22 @@
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import AgendaItem, Document, Meeting
-from meetings.services import MAX_AGENDA_ITEM_MINUTES, MAX_SERIES_OCCURRENCES, ORDINALS, Pattern
-from members import documents
+from meetings.services import (
+    MAX_AGENDA_ITEM_MINUTES,
+    MAX_SERIES_OCCURRENCES,
+    ORDINALS,
+    Pattern,
+    series_occurrences,
+    series_rule,
+)
+from members import date_window, documents
 from members.models import Administration, Member, Membership
 
 LANGUAGE_NAMES = {
@@ -80,8 +89,8 @@ def meeting_fields() -> dict[str, forms.Field]:
     fields.update(_language_fields("title", _("Title")))
     fields.update(_language_fields("description", _("Description"), textarea=True))
     fields["kind"] = forms.ChoiceField(label=_("Kind of meeting"), choices=Meeting.Kind.choices)
-    fields["starts_at"] = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput())
-    fields["ends_at"] = forms.DateTimeField(label=_("Ends"), widget=DateTimeInput())
+    fields["starts_at"] = date_window.DateTimeField(label=_("Starts"), widget=DateTimeInput())
+    fields["ends_at"] = date_window.DateTimeField(label=_("Ends"), widget=DateTimeInput())
     fields["format"] = forms.ChoiceField(
         label=_("Format"), choices=Meeting.Format.choices, widget=forms.RadioSelect
     )
@@ -98,7 +107,7 @@ def meeting_fields() -> dict[str, forms.Field]:
         assume_scheme="https",
         help_text=_("Required for online and hybrid meetings."),
     )
-    fields["rsvp_deadline"] = forms.DateTimeField(
+    fields["rsvp_deadline"] = date_window.DateTimeField(
         label=_("Answer by"), required=False, widget=DateTimeInput()
     )
     fields["invite_whole_group"] = forms.BooleanField(
@@ -229,7 +238,9 @@ class SeriesForm(LanguageGroups, forms.Form):
         self.fields["count"] = forms.IntegerField(
             label=_("Number of meetings"), required=False, min_value=1, max_value=MAX_SERIES_OCCURRENCES
         )
-        self.fields["until"] = forms.DateField(label=_("Or repeat until"), required=False, widget=DateInput())
+        self.fields["until"] = date_window.DateField(
+            label=_("Or repeat until"), required=False, widget=DateInput()
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -237,7 +248,37 @@ class SeriesForm(LanguageGroups, forms.Form):
             self.add_error("count", _("Give either a number of meetings or an end date."))
         elif cleaned.get("count") is not None and cleaned.get("until") is not None:
             self.add_error("until", _("Give either a number of meetings or an end date, not both."))
+        elif cleaned.get("count") is not None and not self.errors:
+            self._check_last_meeting(cleaned)
         return cleaned
+
+    def _check_last_meeting(self, cleaned: dict) -> None:
+        """A number of meetings must not carry the series past the dates Concerto accepts."""
+        starts_at = cleaned["starts_at"]
+        try:
+            rule = series_rule(
+                pattern=cleaned["pattern"],
+                first_day=timezone.localtime(starts_at).date(),
+                weekday=cleaned.get("weekday"),
+                nth=cleaned.get("nth"),
+            )
+            occurrences = series_occurrences(
+                rule=rule,
+                starts_at=starts_at,
+                ends_at=cleaned["ends_at"],
+                count=cleaned["count"],
+                tz=timezone.get_current_timezone_name(),
+            )
+        except ValidationError:
+            return  # Scheduling the series says what is wrong with it.
+        try:
+            date_window.validate(occurrences[-1][0])
+        except ValidationError as error:
+            self.add_error(
+                "count",
+                _("The last meeting would fall outside the accepted dates. %(reason)s")
+                % {"reason": " ".join(error.messages)},
+            )
 
 
 class MemberChoiceField(forms.ModelChoiceField):

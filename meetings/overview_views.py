@@ -29,6 +29,7 @@ from meetings.access import get_meeting_for
 from meetings.models import Attendance, AttendanceMode, Invitation, Meeting
 from meetings.stats import bar_chart, default_period, participation
 from meetings.views import member_view
+from members import date_window
 from members.access import Action, groups_where
 from members.tables import SpreadsheetExport
 
@@ -409,12 +410,12 @@ def attendance_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class StatisticsForm(forms.Form):
-    start = forms.DateField(
+    start = date_window.DateField(
         label=gettext_lazy("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
+    end = date_window.DateField(
         label=gettext_lazy("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -60,8 +60,15 @@ def default_period(today: date | None = None) -> tuple[date, date]:
     return start, today
 
 
+# A day away from the ends of the calendar, where converting to UTC would overflow.
+_FIRST_DAY = date.min + timedelta(days=2)
+_LAST_DAY = date.max - timedelta(days=2)
+
+
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """From the start of `start` to the start of the day after `end`, in the current time zone."""
     zone = timezone.get_current_timezone()
+    start, end = max(start, _FIRST_DAY), min(end, _LAST_DAY)
     return (
         datetime.combine(start, time.min, tzinfo=zone),
         datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
