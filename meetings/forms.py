@@ -83,6 +83,19 @@ class AdministrationChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Administration) -> str:
         return str(obj)
 
+    def _check_values(self, value):
+        # A number too large for any database key is no administration; SQLite fails on it.
+        for pk in value:
+            try:
+                number = int(pk)
+            except (TypeError, ValueError):
+                continue
+            if abs(number) >= 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
 
 def meeting_fields() -> dict[str, forms.Field]:
     fields: dict[str, forms.Field] = {}

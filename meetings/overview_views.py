@@ -197,7 +197,9 @@ class RepresentativeField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
-        if value and not value.isdigit():
+        # ASCII digits only ("²" is a digit to isdigit() but not to int()), and no number too
+        # large for a database key.
+        if value and not (value.isascii() and value.isdigit() and int(value) < 2**63):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return value
 

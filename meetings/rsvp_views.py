@@ -286,12 +286,13 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _next_url(request: HttpRequest) -> str:
-    """The page to return to (the `next` field), if it is on this site; else ""."""
+    """The page to return to (the `next` field), if it is a path on this site; else ""."""
     url = request.POST.get("next", "")
     safe = url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return url if safe else ""
+    # Only a path: redirect() would take anything else (such as "0") for the name of a page.
+    return url if safe and url.startswith("/") else ""
 
 
 def _answer_page(
