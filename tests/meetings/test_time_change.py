@@ -237,6 +237,26 @@ def test_my_meetings_shows_the_answer_to_confirm_and_offers_to_confirm_it(client
     assert re.search(r'name="answer" value="accepted"', card)
 
 
+def test_personal_calendar_feed_shows_the_answer_as_needing_action_until_confirmed(
+    client, meeting, people, chair
+):
+    member = people[Rsvp.ACCEPTED]
+    move(meeting, chair)
+    url = reverse("meetings:member-feed", args=[member.feed_token])
+
+    ical, vcal = parse_calendar(client.get(url).content)
+    (event,) = ical.walk("VEVENT")
+    assert event["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+    assert vcal.vevent.attendee.params["PARTSTAT"] == ["NEEDS-ACTION"]
+
+    rsvp.record_rsvp(
+        invitation=invitation_of(meeting, member), answer=Rsvp.ACCEPTED, by=member, channel=Channel.WEB
+    )
+
+    (event,) = parse_calendar(client.get(url).content)[0].walk("VEVENT")
+    assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+
+
 # --- Reminders --------------------------------------------------------------------------------------
 
 
