@@ -64,7 +64,6 @@ class Site:
     join_token: str
     link: object
     batch: str
-    extra: dict = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -125,7 +124,6 @@ def site(db) -> Site:
         join_token=token,
         link=link,
         batch=batch,
-        extra={"chair_invitation": invitations[chair.pk, meeting.pk]},
     )
 
 
