@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Meeting
+from members.i18n import localized_html
 
 
 def when_text(meeting: Meeting) -> str:
@@ -56,10 +57,11 @@ class MeetingTable(tables.Table):
         return when_text(record)
 
     def render_title(self, record: Meeting) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("meetings:detail", args=[record.pk]), record.title)
+        url = reverse("meetings:detail", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, localized_html(record, "title"))
 
     def render_group(self, value) -> str:
-        return value.name
+        return localized_html(value, "name")
 
     def render_status(self, record: Meeting) -> str:
         return format_html(

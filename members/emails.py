@@ -1,5 +1,6 @@
 """Rendering emails in the recipient's language and time zone, and turning outbox rows into mail."""
 
+import re
 import zoneinfo
 from email import policy as email_policy
 from email.header import Header
@@ -11,13 +12,16 @@ from django.utils import timezone, translation
 
 from members.outbox import OutboundMessage
 
+# Line breaks and runs of spaces; not the non-breaking space French puts before ":" and "?".
+_ONE_LINE = re.compile(r"[ \t\r\n\f\v]+")
+
 
 def render_email(template_prefix: str, context: dict, *, language: str, tz: str = "") -> tuple[str, str, str]:
     """Render <prefix>_subject.txt, _message.txt and _message.html. Returns (subject, text, html)."""
     zone = zoneinfo.ZoneInfo(tz or settings.TIME_ZONE)
     context = {"site_url": settings.SITE_URL, **context}
     with translation.override(language), timezone.override(zone):
-        subject = " ".join(render_to_string(f"{template_prefix}_subject.txt", context).split())
+        subject = _ONE_LINE.sub(" ", render_to_string(f"{template_prefix}_subject.txt", context)).strip(" ")
         text = render_to_string(f"{template_prefix}_message.txt", context).strip() + "\n"
         html = render_to_string(f"{template_prefix}_message.html", context)
     return subject, text, html

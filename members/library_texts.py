@@ -1,9 +1,10 @@
 """Texts of the libraries we use (Django, allauth) that our own catalogues translate.
 
-Some are missing from the library's catalogue (Django's "- Select an option -" in Dutch and German);
-others are there in the informal register ("je", "du"), while Concerto addresses its readers as
-"u", "vous" and "Sie". Our catalogues come first (LOCALE_PATHS), and listing the texts here keeps
-them in our catalogues when `make messages` refreshes those.
+Some are missing from the library's catalogue (Django's "- Select an option -" in Dutch and
+German); others are there in the informal register ("je", "du") while Concerto addresses its
+readers as "u", "vous" and "Sie", or lack the non-breaking space French puts before ":", ";",
+"?" and "!". Our catalogues come first (LOCALE_PATHS), and listing the texts here keeps them in
+our catalogues when `make messages` refreshes those.
 """
 
 from django.utils.translation import gettext_noop
@@ -120,4 +121,11 @@ LIBRARY_TEXTS = (
     gettext_noop(
         'This email confirmation link expired or is invalid. Please <a href="%(email_url)s">issue a new email confirmation request</a>.'
     ),
+    gettext_noop("Forgot your password?"),
+    gettext_noop("Hello from %(site_name)s!"),
+    gettext_noop("Forgot Password?"),
+    gettext_noop("Warning:"),
+    gettext_noop("Messages:"),
+    gettext_noop("Menu:"),
+    gettext_noop("Enter an authenticator code:"),
 )

@@ -19,6 +19,12 @@ COMMON_TIMEZONES = sorted(
 class ProfileForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
+    form_of_address = forms.ChoiceField(
+        label=_("Form of address"),
+        choices=Member.FormOfAddress.choices,
+        required=False,
+        help_text=_("French and German name your role differently for a woman and for a man."),
+    )
     administration = forms.ModelChoiceField(
         label=_("Administration"), queryset=Administration.objects.filter(is_active=True), required=False
     )
@@ -50,6 +56,7 @@ class ProfileForm(forms.Form):
         initial = {
             "name": member.user.name,
             "job_title": member.job_title,
+            "form_of_address": member.form_of_address,
             "administration": member.administration_id,
             "phone": member.phone,
             "language": member.user.language,

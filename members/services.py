@@ -382,6 +382,7 @@ def update_profile(
     language: str,
     timezone_name: str,
     muted_kinds: list[str],
+    form_of_address: str | None = None,
 ) -> Member:
     user = member.user
     user.name = name
@@ -393,7 +394,11 @@ def update_profile(
     member.timezone = timezone_name
     # Mandatory kinds can never be muted, whatever the form sent.
     member.muted_kinds = sorted(set(muted_kinds) - set(MANDATORY_KINDS))
-    member.save(update_fields=["job_title", "administration", "phone", "timezone", "muted_kinds"])
+    fields = ["job_title", "administration", "phone", "timezone", "muted_kinds"]
+    if form_of_address is not None:
+        member.form_of_address = form_of_address
+        fields.append("form_of_address")
+    member.save(update_fields=fields)
     return member
 
 

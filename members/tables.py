@@ -6,12 +6,14 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_tables2.export import TableExport
 from tablib import Dataset
 
+from members.i18n import localized_html, role_of
 from members.models import Member, Membership
 
 # A cell a spreadsheet could read as a formula. Phone-like values ("+32 2 123 45 67") are not.
@@ -51,6 +53,15 @@ class SpreadsheetExport(TableExport):
         if self.format == self.CSV:
             return "\ufeff" + data
         return data
+
+
+def _role(membership: Membership, member: Member) -> str:
+    return role_of(membership.role, membership.get_role_display(), member.form_of_address)
+
+
+def _group_and_role(group: str, role: str) -> str:
+    """ "Group: role", with the language's own punctuation (French puts a space before the colon)."""
+    return mark_safe(escape(gettext("%(group)s: %(role)s")) % {"group": group, "role": role})
 
 
 class MemberTable(tables.Table):
@@ -135,14 +146,17 @@ class MemberTable(tables.Table):
     def value_administration(self, value):
         return value
 
-    def render_roles(self, value):
+    def render_roles(self, value, record):
         if not value:
             return "—"
-        items = ((m.group.name, m.get_role_display()) for m in value)
-        return format_html('<ul class="plain-list">{}</ul>', format_html_join("", "<li>{}: {}</li>", items))
+        items = ((_group_and_role(localized_html(m.group, "name"), escape(_role(m, record))),) for m in value)
+        return format_html('<ul class="plain-list">{}</ul>', format_html_join("", "<li>{}</li>", items))
 
-    def value_roles(self, value):
-        return "; ".join(f"{m.group.name}: {m.get_role_display()}" for m in value or ())
+    def value_roles(self, value, record):
+        return "; ".join(
+            gettext("%(group)s: %(role)s") % {"group": m.group.name, "role": _role(m, record)}
+            for m in value or ()
+        )
 
 
 class RepresentationTable(tables.Table):
@@ -172,10 +186,10 @@ class RepresentationTable(tables.Table):
         attrs = {"class": "data-table"}
 
     def render_group(self, value):
-        return value.name
+        return localized_html(value, "name")
 
     def render_role(self, value, record):
-        label = record.get_role_display()
+        label = _role(record, record.member)
         if record.substitute_for_id is None:
             return label
         return gettext("%(role)s (stands in for %(name)s)") % {

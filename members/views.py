@@ -200,6 +200,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             language=data["language"],
             timezone_name=data["timezone"],
             muted_kinds=form.muted_kinds(),
+            form_of_address=data["form_of_address"],
         )
         messages.success(request, _("Your profile was saved."))
         response = redirect("members:profile")

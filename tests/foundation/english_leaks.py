@@ -28,6 +28,7 @@ ALSO_NATIVE = {
     "fr": {"Agenda", "Comment", "Contact", "Invitation"},
     "de": set(),
 }
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")
 _ENTRY = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(".*")$')
 
 
@@ -157,7 +158,8 @@ class _VisibleText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skipping() and data.strip():
-            self.chunks.append(" ".join(data.split()))
+            # Only ASCII white space: a non-breaking space is part of the text (French typography).
+            self.chunks.append(_SPACES.sub(" ", data).strip(" "))
 
 
 def visible_text(html: str, language: str) -> list[str]:
@@ -271,5 +273,16 @@ def informal_on_page(html: str, language: str, people_texts: tuple[str, ...] = (
     for chunk in visible_text(html, language):
         chunk = _without(chunk, people_texts, None)
         if INFORMAL[language].search(chunk):
+            found.append(repr(chunk[:160]))
+    return found
+
+
+def ordinary_spaces_on_page(html: str, people_texts: tuple[str, ...] = ()) -> list[str]:
+    """Sentences of a French page with an ordinary space before : ; ? or !, where French wants a
+    non-breaking one (a line must not start with the mark)."""
+    found = []
+    for chunk in visible_text(html, "fr"):
+        chunk = _without(chunk, people_texts, None)
+        if re.search(r"\S [:;?!]", chunk):
             found.append(repr(chunk[:160]))
     return found

@@ -21,7 +21,13 @@ from members import services
 from members.demo import DEMO_PASSWORD, load_demo_platform
 from members.models import Administration, Group, JoinInvitation, Member, Membership, User
 from members.outbox import Kind
-from tests.foundation.english_leaks import NewTexts, english_on_page, english_pattern, informal_on_page
+from tests.foundation.english_leaks import (
+    NewTexts,
+    english_on_page,
+    english_pattern,
+    informal_on_page,
+    ordinary_spaces_on_page,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -214,6 +220,8 @@ def _read_every_page(client, demo: dict, language: str, new_texts: NewTexts) -> 
             html = response.content.decode()
             found = english_on_page(html, language, people, new_texts)
             found += [f"informal: {text}" for text in informal_on_page(html, language, people)]
+            if language == "fr":
+                found += [f"ordinary space: {text}" for text in ordinary_spaces_on_page(html, people)]
             if found:
                 who = visitor.email if visitor else "visitor"
                 leaks[f"{url} ({who})"] = found
