@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_tables2",
     "django_filters",
+    "core",
     "members",
     "meetings",
     "coordination",

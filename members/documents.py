@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from members.i18n import fallback_order
+from core.i18n import fallback_order
 
 
 @dataclass(frozen=True)

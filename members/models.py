@@ -7,6 +7,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.translated import TranslatedField, any_language_filled
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -104,10 +106,7 @@ class Administration(models.Model):
         GERMAN_SPEAKING = "german_speaking", _("German-speaking Community")
         FRENCH_COMMUNITY = "french_community", _("French Community")
 
-    name_nl = models.CharField(_("name (Dutch)"), max_length=200, blank=True)
-    name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
-    name_de = models.CharField(_("name (German)"), max_length=200, blank=True)
-    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    name = TranslatedField(models.CharField, _("name"), max_length=200)
     acronym = models.CharField(_("acronym"), max_length=30, unique=True)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
     entity = models.CharField(
@@ -135,20 +134,13 @@ class Administration(models.Model):
         ordering = ["acronym"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(name_nl="", name_fr="", name_de="", name_en=""),
+                condition=any_language_filled("name"),
                 name="administration_has_a_name",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.acronym} – {self.name}" if self.name != self.acronym else self.acronym
-
-    @property
-    def name(self) -> str:
-        from members.i18n import localized
-
-        return localized(self, "name")
-
 
 class MemberQuerySet(models.QuerySet):
     def active(self) -> "MemberQuerySet":
@@ -282,19 +274,19 @@ class Group(models.Model):
 
     @property
     def name(self) -> str:
-        from members.i18n import localized
+        from core.i18n import localized
 
         return localized(self, "name")
 
     @property
     def mandate(self) -> str:
-        from members.i18n import localized
+        from core.i18n import localized
 
         return localized(self, "mandate")
 
     @property
     def lines_of_action(self) -> str:
-        from members.i18n import localized
+        from core.i18n import localized
 
         return localized(self, "lines_of_action")
 
@@ -326,7 +318,7 @@ class GroupLink(models.Model):
 
     @property
     def title(self) -> str:
-        from members.i18n import localized
+        from core.i18n import localized
 
         return localized(self, "title")
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2.export import TableExport
 from tablib import Dataset
 
-from members.i18n import localized_html, role_of
+from core.i18n import localized_html, role_of
 from members.models import Member, Membership
 
 # A cell a spreadsheet could read as a formula. Phone-like values ("+32 2 123 45 67") are not.

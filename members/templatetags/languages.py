@@ -13,7 +13,7 @@ Never inside an attribute or <title>: write {{ meeting.title }} there.
 from django import template
 from django.utils.safestring import SafeString
 
-from members.i18n import lang_attribute, localized_html, role_of
+from core.i18n import lang_attribute, localized_html, role_of
 
 register = template.Library()
 
