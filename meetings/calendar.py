@@ -30,7 +30,7 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 from meetings import itip
 from meetings.models import AgendaItem, Invitation, Meeting
 from meetings.plaintext import markdown_as_text
-from members.i18n import localized
+from core.i18n import localized
 from members.models import Group, Member
 
 PRODID = "-//Concerto//Meetings//EN"

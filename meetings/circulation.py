@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from meetings import calendar, emails, rsvp, services
 from meetings.models import Invitation, Meeting
-from members.i18n import localized
+from core.i18n import localized
 from members.models import Member
 from members.outbox import Kind
 from members.services import queue_message

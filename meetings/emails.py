@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from meetings import calendar, rsvp
 from meetings.models import Invitation, Meeting
 from members.emails import render_email
-from members.i18n import localized
+from core.i18n import localized
 from members.outbox import Kind
 
 TEMPLATES = "meetings/email/"
@@ -190,7 +190,7 @@ def cancellation_email(invitation: Invitation, *, note: str = "") -> MeetingEmai
     """The calendar CANCEL: the meeting is cancelled, or this invitee is no longer invited.
 
     A cancelled meeting's email carries its cancellation note in the recipient's language (or
-    the usual fallback, members.i18n.fallback_order); `note` is for an invitee who was removed.
+    the usual fallback, core.i18n.fallback_order); `note` is for an invitee who was removed.
     """
     meeting = invitation.meeting
     if meeting.is_cancelled:

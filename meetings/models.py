@@ -4,7 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.i18n import localized
+from core.i18n import localized
 from members.models import Administration, Group, Member, Membership
 
 

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Meeting
-from members.i18n import localized_html
+from core.i18n import localized_html
 
 
 def when_text(meeting: Meeting) -> str:

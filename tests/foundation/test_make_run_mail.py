@@ -12,7 +12,7 @@ import json
 from django.conf import settings
 from meetings import circulation
 from meetings.models import Meeting
-from members.i18n import localized
+from core.i18n import localized
 from members.models import Member
 from members.outbox import OutboundMessage
 

@@ -1,5 +1,5 @@
 """Cancelling a meeting: the note to the invitees is written in each language and each invitee
-reads it in theirs, or in the usual fallback (members.i18n.fallback_order)."""
+reads it in theirs, or in the usual fallback (core.i18n.fallback_order)."""
 
 import pytest
 from django.urls import reverse
