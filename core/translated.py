@@ -19,8 +19,16 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.i18n import LANGUAGE_CODES, localized
 
-# The language names as Django's settings give them ("Dutch", translated per page).
-_LANGUAGE_NAMES = {code: gettext_lazy(name) for code, name in settings.LANGUAGES}
+# Language names as they read inside a label, "nom (néerlandais)": lower case where the language
+# writes them so, which Django's own names (capitalised for menus) are not.
+_LANGUAGE_NAMES = {
+    "nl": pgettext_lazy("language, in a field label", "Dutch"),
+    "fr": pgettext_lazy("language, in a field label", "French"),
+    "de": pgettext_lazy("language, in a field label", "German"),
+    "en": pgettext_lazy("language, in a field label", "English"),
+}
+for _code, _name in settings.LANGUAGES:
+    _LANGUAGE_NAMES.setdefault(_code, gettext_lazy(_name))
 
 
 def translated_names(*fields: str) -> list[str]:

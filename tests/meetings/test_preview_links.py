@@ -6,7 +6,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from meetings import circulation, rsvp
+from meetings import circulation
+from meetings import links as answer_links
 from meetings.models import Invitation, RsvpAnswer
 from tests.factories import make_member
 from tests.meetings.helpers import invite, make_meeting
@@ -38,12 +39,12 @@ def assert_preview_answers_for_nobody(client, meeting, preview: dict) -> None:
     links = links_in(preview)
     assert links, "the preview shows what the answer links look like"
     for path, token, answer in links:
-        invitation, problem = rsvp.invitation_from_token(token)
-        assert (invitation, problem) == (None, rsvp.Problem.INVALID)
+        invitation, problem = answer_links.invitation_from_token(token)
+        assert (invitation, problem) == (None, answer_links.Problem.INVALID)
         response = client.post(path, {"answer": answer or "accepted"})
         assert response.status_code == 404
     for invitation in meeting.invitations.all():
-        token = rsvp.answer_token(invitation)
+        token = answer_links.answer_token(invitation)
         assert token not in preview["text"] and token not in preview["html"]
         if invitation.member_id != meeting.organiser_id:  # the organiser is named as such
             assert invitation.display_name not in preview["text"]
@@ -78,9 +79,9 @@ def test_circulate_page_shows_the_links_as_examples_and_no_invitees_token(client
     response = client.get(reverse("meetings:circulate", args=[meeting.pk]))
 
     page = response.content.decode()
-    assert "are examples that work for nobody" in page
+    assert "exemples qui ne fonctionnent pour personne" in page  # the secretariat reads French
     assert "/meetings/answer/example-link/?a=accepted" in html.unescape(page)
     for invitation in meeting.invitations.all():
-        assert rsvp.answer_token(invitation) not in page
+        assert answer_links.answer_token(invitation) not in page
     for _path, token, _answer in ANSWER_LINK.findall(html.unescape(page)):
-        assert rsvp.invitation_from_token(token) == (None, rsvp.Problem.INVALID)
+        assert answer_links.invitation_from_token(token) == (None, answer_links.Problem.INVALID)

@@ -41,12 +41,13 @@ def test_substitute_colleague_is_told_whom_they_replace_in_their_language(
     assert row.to_email == colleague.user.email and row.language == "fr"
     name = focal_point.user.name
     administration = focal_point.administration.name_fr  # the administration's French name
-    assert f"Invitation in place of {name}: Plénière sur le plan d'action RSE" in row.subject
-    assert f'{name} sends you to "Plénière sur le plan d\'action RSE"' in row.body_text
-    assert f"in their place, to represent {administration}." in row.body_text
+    assert f"Invitation en remplacement de {name}\N{NO-BREAK SPACE}: Plénière sur le plan d'action RSE" in row.subject
+    body = " ".join(row.body_text.split())
+    assert f"{name} vous envoie à sa place à la réunion « Plénière sur le plan d'action RSE »" in body
+    assert f"pour représenter {administration}." in body
     page = f"http://testserver{reverse('meetings:detail', args=[meeting.pk])}"
-    assert f"the agenda and the documents on the meeting page: {page}" in row.body_text
-    assert f'href="{page}"' in row.body_html and "in their place, to represent" in row.body_html
+    assert f"l'ordre du jour et les documents sur la page de la réunion\N{NO-BREAK SPACE}: {page}" in row.body_text
+    assert f'href="{page}"' in row.body_html and "pour représenter" in row.body_html
     assert "Draft action plan" in row.body_text
     assert "/meetings/answer/" in row.body_text  # their own answer links
     (message,) = mailoutbox
@@ -76,8 +77,8 @@ def test_substitute_without_an_account_is_told_whom_they_replace_without_members
     assert row.language == "nl"
     assert "Plenaire over het MVO-actieplan" in row.subject and focal_point.user.name in row.subject
     administration = focal_point.administration.name_nl
-    assert f"{focal_point.user.name} sends you to" in row.body_text
-    assert f"to represent {administration}." in row.body_text
+    assert f"{focal_point.user.name} stuurt u in zijn of haar plaats naar" in row.body_text
+    assert f"om {administration} te vertegenwoordigen." in row.body_text
     assert f"/meetings/{meeting.pk}/" not in row.body_text  # no members' page for a guest
     assert "/meetings/answer/" in row.body_text
 
