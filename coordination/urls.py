@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("members/", include("members.urls")),
     path("meetings/", include("meetings.urls")),
+    path("commitments/", include("coordination.commitment_urls")),
     # Provider webhooks (delivery tracking), authenticated by ANYMAIL_WEBHOOK_SECRET.
     path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
