@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "members.middleware.PreferredLanguageMiddleware",
+    "members.middleware.MemberTimezoneMiddleware",
     "coordination.null_characters.RefuseNullCharactersMiddleware",
     "members.middleware.VisitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -1,6 +1,7 @@
 """Texts entered in several languages, shown in the reader's language with a fallback."""
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -85,3 +86,16 @@ def role_of(role: str, neutral_label: str, form_of_address: str = "") -> str:
     (the role's own choice label) when it is not given."""
     label = _ROLE_OF.get(form_of_address or "", {}).get(role)
     return str(label) if label is not None else str(neutral_label)
+
+
+def remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    """Set the language cookie, so pages for this browser stay in `language` (also signed out)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        httponly=True,
+    )
+    return response

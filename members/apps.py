@@ -8,8 +8,12 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         from anymail.signals import tracking
+        from django.contrib.auth.signals import user_logged_in
 
-        from members import webhooks
+        from members import middleware, webhooks
 
         # Provider delivery events (delivered, bounced, complained) -> the outbox.
         tracking.connect(webhooks.handle_tracking_event, dispatch_uid="members.webhooks.tracking")
+        user_logged_in.connect(
+            middleware.remember_timezone_on_sign_in, dispatch_uid="members.middleware.timezone"
+        )
