@@ -12,8 +12,8 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meetings.invitees import closed_reason
 from meetings.models import AttendanceMode, Document, DocumentFile, Invitation, Meeting
-from meetings.rsvp import closed_reason
 from members.access import MANAGERS, current_roles
 from members.models import Member, Membership
 from members.outbox import OutboundMessage

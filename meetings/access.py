@@ -7,7 +7,7 @@ A meeting the member cannot see answers 404, never 403, so nobody learns what ex
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from meetings.models import Meeting
@@ -55,3 +55,8 @@ def may_download(member: Member | None, meeting: Meeting, *, invited: bool | Non
     if invited is None:
         invited = meeting.invitations.filter(member=member, removed_at__isnull=True).exists()
     return invited
+
+
+def get_meeting_to_manage(request: HttpRequest, pk: int) -> Meeting:
+    """The meeting, for its managers only: 404 when not visible, 403 when not a manager."""
+    return get_meeting_for(request.member, pk, edit=True, queryset=Meeting.objects.select_related("group"))

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meetings.access import may_manage
+from meetings.answers import active_invitations
 from meetings.models import Attendance, Invitation, Meeting
-from meetings.overview import active_invitations
 from members.models import Member
 
 NAME_MAX_LENGTH = Attendance._meta.get_field("represented_by_name").max_length

@@ -6,7 +6,7 @@ meeting's revision, METHOD:REQUEST invites or updates, METHOD:CANCEL takes the e
 Times are written in Europe/Brussels with its VTIMEZONE, so clients show them in their own zone.
 
 ORGANIZER: invitations, updates and cancellations (REQUEST, CANCEL) name the invitation's own
-secret address (meetings.itip.organizer_address), where the invitee's calendar sends its REPLY
+secret address (meetings.organizer_address), where the invitee's calendar sends its REPLY
 and where Concerto checks it came from that invitee's file. Downloads (PUBLISH) and feeds (no
 METHOD) expect no reply and name the plain settings.CALENDAR_ORGANIZER_EMAIL: they must never
 carry an invitation's secret address.
@@ -22,15 +22,15 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
 
-from meetings import itip
+from core.i18n import localized
+from meetings.invitees import invitation_language
+from meetings.links import meeting_url, organizer_address
 from meetings.models import AgendaItem, Invitation, Meeting
 from meetings.plaintext import markdown_as_text
-from core.i18n import localized
 from members.models import Group, Member
 
 PRODID = "-//Concerto//Meetings//EN"
@@ -51,11 +51,6 @@ PARTSTAT = {
 
 # How often subscribed calendars should look for changes (a hint; clients decide).
 FEED_REFRESH = "PT1H"
-
-
-def meeting_url(meeting: Meeting) -> str:
-    """The meeting page: agenda, documents and the answer buttons."""
-    return settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk])
 
 
 def brussels_timezone() -> Timezone:
@@ -163,7 +158,7 @@ def _organizer(meeting: Meeting, language: str, *, reply_to: Invitation | None) 
     # Concerto's own address, so that calendar answers (iMIP REPLY) come back to Concerto: for
     # an iTIP message, the invitation's secret address (see meetings.itip); the name shown is
     # the organiser's.
-    address = itip.organizer_address(reply_to) if reply_to else settings.CALENDAR_ORGANIZER_EMAIL
+    address = organizer_address(reply_to) if reply_to else settings.CALENDAR_ORGANIZER_EMAIL
     organizer = vCalAddress(f"mailto:{address}")
     if meeting.organiser_id:
         organizer.params["CN"] = vText(meeting.organiser.user.name)
@@ -234,13 +229,6 @@ def _event(
         event.add("STATUS", "TENTATIVE" if meeting.status == Meeting.Status.DRAFT else "CONFIRMED")
     event.add("TRANSP", "TRANSPARENT" if meeting.is_cancelled or method == CANCEL else "OPAQUE")
     return event
-
-
-def invitation_language(invitation: Invitation) -> str:
-    """A member's own preference; for a guest, the language chosen when inviting them."""
-    if invitation.member_id:
-        return invitation.member.language
-    return invitation.language or settings.LANGUAGE_CODE
 
 
 def invitation_ics(invitation: Invitation, method: str = REQUEST) -> bytes:

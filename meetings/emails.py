@@ -7,7 +7,6 @@ Builders read only what the caller loaded: pass invitations whose meeting comes 
 """
 
 import re
-import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,10 +15,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from meetings import calendar, rsvp
+from core.i18n import localized
+from meetings import calendar, links
+from meetings.invitees import invitation_language, recipient_timezone
 from meetings.models import Invitation, Meeting
 from members.emails import render_email
-from core.i18n import localized
 from members.outbox import Kind
 
 TEMPLATES = "meetings/email/"
@@ -68,17 +68,6 @@ class MeetingEmail:
         return [{"filename": name, "mimetype": "application/ics", "content": self.ics}]
 
 
-def recipient_timezone(invitation: Invitation) -> str:
-    """The member's time zone if it is a valid one; Europe/Brussels for guests."""
-    if invitation.member_id and invitation.member.timezone:
-        try:
-            zoneinfo.ZoneInfo(invitation.member.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return settings.TIME_ZONE
-        return invitation.member.timezone
-    return settings.TIME_ZONE
-
-
 def agenda_rows(meeting: Meeting, language: str) -> list[AgendaRow]:
     """The numbered agenda with each item's start time (meeting start + durations before it)."""
     rows, clock = [], meeting.starts_at
@@ -90,10 +79,10 @@ def agenda_rows(meeting: Meeting, language: str) -> list[AgendaRow]:
 
 
 def sample_answer_links(invitation: Invitation) -> list[dict]:
-    """Answer links of the same shape as `rsvp.answer_links`, whose URLs hold no token: a preview
+    """Answer links of the same shape as `links.answer_links`, whose URLs hold no token: a preview
     shows what the links look like without letting its reader answer for anyone."""
     base = settings.SITE_URL + reverse("meetings:answer", args=[SAMPLE_TOKEN])
-    return [{**link, "url": f"{base}?a={link['answer']}"} for link in rsvp.answer_links_unsigned(invitation)]
+    return [{**link, "url": f"{base}?a={link['answer']}"} for link in links.answer_links_unsigned(invitation)]
 
 
 def _context(invitation: Invitation, language: str, *, preview: bool = False, **extra) -> dict:
@@ -115,14 +104,14 @@ def _context(invitation: Invitation, language: str, *, preview: bool = False, **
         "meeting": meeting,
         "recipient_name": name,
         "is_member": bool(invitation.member_id),
-        "meeting_url": calendar.meeting_url(meeting),
+        "meeting_url": links.meeting_url(meeting),
         "location_address": ", ".join(line.strip() for line in meeting.location.splitlines() if line.strip()),
         "agenda": rows,
         "general_documents": general_documents,
         "has_documents": bool(general_documents) or any(row.documents for row in rows),
         "organiser_name": meeting.organiser.user.name if meeting.organiser_id else "",
         # Accept / Tentative / Decline / Send a substitute: signed links that work without signing in.
-        "answer_links": sample_answer_links(invitation) if preview else rsvp.answer_links(invitation),
+        "answer_links": sample_answer_links(invitation) if preview else links.answer_links(invitation),
         "preview": preview,
         "replaced_names": ", ".join(sender.display_name for sender in replaces),
         "replaced_administrations": ", ".join(dict.fromkeys(administrations)),
@@ -139,7 +128,7 @@ def _render(
     preview: bool = False,
     **extra,
 ) -> MeetingEmail:
-    language = calendar.invitation_language(invitation)
+    language = invitation_language(invitation)
     context = _context(invitation, language, preview=preview, **extra)
     subject, text, html = render_email(
         TEMPLATES + prefix, context, language=language, tz=recipient_timezone(invitation)
@@ -194,7 +183,7 @@ def cancellation_email(invitation: Invitation, *, note: str = "") -> MeetingEmai
     """
     meeting = invitation.meeting
     if meeting.is_cancelled:
-        note = localized(meeting, "cancellation_note", calendar.invitation_language(invitation))
+        note = localized(meeting, "cancellation_note", invitation_language(invitation))
     prefix = "cancellation" if meeting.is_cancelled else "removed"
     return _render(prefix, invitation, kind=Kind.MEETING_INVITATION, method=calendar.CANCEL, note=note)
 

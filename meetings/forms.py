@@ -1,14 +1,22 @@
 """Forms of the meetings pages. They only validate input; the rules live in meetings.services."""
 
+from datetime import date
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from meetings.models import AgendaItem, Document, Meeting
+from meetings import attendance as attendance_service
+from meetings import rsvp
+from meetings.invitees import SUBSTITUTE_REFUSED
+from meetings.models import AgendaItem, Attendance, AttendanceMode, Document, Invitation, Meeting
 from meetings.services import (
     MAX_AGENDA_ITEM_MINUTES,
     MAX_SERIES_OCCURRENCES,
@@ -19,6 +27,8 @@ from meetings.services import (
 )
 from members import date_window, documents
 from members.models import Administration, Member, Membership
+
+Rsvp = Invitation.Rsvp
 
 LANGUAGE_NAMES = {
     "nl": _("Dutch"),
@@ -457,3 +467,301 @@ class CancelForm(forms.Form):
     def notes(self) -> dict[str, str]:
         """cleaned_data as circulation.cancel_meeting takes it."""
         return {name: self.cleaned_data.get(name, "") for name in self.note_names}
+
+
+class RepresentativeField(forms.CharField):
+    """A member chosen from the invitee's colleagues (the sheet lists them, see SheetRow.colleagues).
+    Any member's number passes here: the service refuses someone of another administration with
+    a message that names them."""
+
+    default_error_messages = {"invalid": gettext_lazy("Choose a colleague from the list.")}
+
+    def clean(self, value):
+        value = super().clean(value)
+        # ASCII digits only ("²" is a digit to isdigit() but not to int()), and no number too
+        # large for a database key.
+        if value and not (value.isascii() and value.isdigit() and int(value) < 2**63):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+
+
+class AttendanceForm(forms.Form):
+    """One radio group (present, absent, excused) per invitee and, for those who do not stand in
+    for someone, who represented them: a colleague of their administration (or their substitute),
+    or a guest by name. Fields are named status-<invitation pk>, represented_by-<pk> and
+    represented_by_name-<pk>."""
+
+    def __init__(self, *args, sheet: list[attendance_service.SheetRow], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sheet = sheet
+        self.nobody = gettext("Nobody")
+        for row in sheet:
+            pk, name = row.invitation.pk, row.invitation.display_name
+            self.fields[f"status-{pk}"] = forms.ChoiceField(
+                label=gettext("Attendance of %(name)s") % {"name": name},
+                choices=Attendance.Status.choices,
+                widget=forms.RadioSelect,
+                initial=row.status,
+            )
+            if not row.representable:
+                continue
+            self.fields[f"represented_by-{pk}"] = RepresentativeField(
+                label=gettext("%(name)s represented by a colleague") % {"name": name},
+                required=False,
+                initial=str(row.represented_by.pk) if row.represented_by else "",
+            )
+            self.fields[f"represented_by_name-{pk}"] = forms.CharField(
+                label=gettext("%(name)s represented by a guest (name)") % {"name": name},
+                max_length=attendance_service.NAME_MAX_LENGTH,
+                required=False,
+                initial=row.represented_by_name,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        # A field for someone not on this sheet (another meeting's invitation, a removed
+        # invitee, a forged name) refuses the whole form rather than being ignored.
+        for key in self.data:
+            if (
+                key.startswith(("status-", "represented_by-", "represented_by_name-"))
+                and key not in self.fields
+            ):
+                raise ValidationError(
+                    gettext("Someone in the list is not invited to this meeting. Nothing was saved."),
+                    code="unknown_invitee",
+                )
+        return cleaned
+
+    def rows(self) -> list[tuple[int, str, int | None, str]]:
+        rows = []
+        for row in self.sheet:
+            pk = row.invitation.pk
+            representative = self.cleaned_data.get(f"represented_by-{pk}") or None
+            rows.append(
+                (
+                    pk,
+                    self.cleaned_data[f"status-{pk}"],
+                    int(representative) if representative else None,
+                    self.cleaned_data.get(f"represented_by_name-{pk}", ""),
+                )
+            )
+        return rows
+
+    def _colleague_select(self, bound: forms.BoundField, row: attendance_service.SheetRow) -> str:
+        """The colleague <select> of one row. Written here rather than by the widget's templates:
+        a sheet of 300 invitees holds thousands of options, and each option is escaped once."""
+        value = "" if bound.value() is None else str(bound.value())
+        options = [
+            format_html('<option value=""{}>{}</option>', " selected" if not value else "", self.nobody)
+        ]
+        for member in row.colleagues:
+            key = str(member.pk)
+            if key == value:
+                options.append(format_html('<option value="{}" selected>{}</option>', key, member.user.name))
+                continue
+            if key not in self.options:
+                self.options[key] = format_html('<option value="{}">{}</option>', key, member.user.name)
+            options.append(self.options[key])
+        invalid = (
+            format_html(' aria-invalid="true" aria-describedby="{}_error"', bound.auto_id)
+            if bound.errors
+            else ""
+        )
+        return format_html(
+            '<select name="{}" id="{}"{}>{}</select>',
+            bound.html_name,
+            bound.auto_id,
+            invalid,
+            mark_safe("".join(options)),
+        )
+
+    def lines(self) -> list[dict]:
+        """What the template iterates: each sheet row with its bound fields."""
+        self.options: dict[str, str] = {}
+        # The radios are written by the template from these plain values (one translation each),
+        # not by the widget's templates, which take most of the page's time at 300 invitees.
+        statuses = [(value, str(label)) for value, label in Attendance.Status.choices]
+        lines = []
+        for row in self.sheet:
+            pk = row.invitation.pk
+            status = self[f"status-{pk}"]
+            chosen = "" if status.value() is None else str(status.value())
+            line = {
+                "row": row,
+                "status": status,
+                "radios": [
+                    {
+                        "id": f"{status.auto_id}_{index}",
+                        "value": value,
+                        "label": label,
+                        "checked": value == chosen,
+                    }
+                    for index, (value, label) in enumerate(statuses)
+                ],
+                "represented_by": None,
+                "represented_by_name": None,
+            }
+            if row.representable:
+                line["represented_by"] = bound = self[f"represented_by-{pk}"]
+                line["represented_by_name"] = self[f"represented_by_name-{pk}"]
+                line["colleague_select"] = self._colleague_select(bound, row) if row.colleagues else ""
+            lines.append(line)
+        return lines
+
+
+
+class StatisticsForm(forms.Form):
+    start = date_window.DateField(
+        label=gettext_lazy("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = date_window.DateField(
+        label=gettext_lazy("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    group = forms.ChoiceField(label=gettext_lazy("Group"), required=False)
+
+    def __init__(self, *args, groups, period: tuple[date, date], **kwargs):
+        super().__init__(*args, initial={"start": period[0], "end": period[1]}, **kwargs)
+        self.groups = {group.slug: group for group in groups}
+        self.period = period
+        self.fields["group"].choices = [("", gettext("All the groups I manage"))] + [
+            (group.slug, group.name) for group in groups
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        start = cleaned.get("start") or self.period[0]
+        end = cleaned.get("end") or self.period[1]
+        if start > end:
+            self.add_error("end", gettext("The end of the period must not be before its start."))
+        cleaned["start"], cleaned["end"] = start, end
+        return cleaned
+
+    def chosen_groups(self) -> list:
+        slug = self.cleaned_data.get("group")
+        return [self.groups[slug]] if slug else list(self.groups.values())
+
+
+ANSWER_CHOICES = [
+    (Rsvp.ACCEPTED, gettext_lazy("I will attend")),
+    (Rsvp.TENTATIVE, gettext_lazy("I may attend (tentative)")),
+    (Rsvp.DECLINED, gettext_lazy("I will not attend")),
+    (Rsvp.DELEGATED, gettext_lazy("I am sending a substitute")),
+]
+
+
+
+# Fields of the form that a service's ValidationError may name; others go on top of the form.
+ANSWER_FORM_FIELDS = {"answer", "comment", "attendance_mode", "substitute", "substitute_email", "substitute_name"}
+
+
+
+# The form lives here rather than in meetings/forms.py: only these pages use it.
+class AnswerForm(forms.Form):
+    """An answer: the choice, how one joins a hybrid meeting, a comment, and who stands in."""
+
+    answer = forms.ChoiceField(
+        label=gettext_lazy("Your answer"), choices=ANSWER_CHOICES, widget=forms.RadioSelect
+    )
+    attendance_mode = forms.ChoiceField(
+        label=gettext_lazy("How will you join? (if you attend)"),
+        choices=AttendanceMode.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Comment (optional)"),
+        required=False,
+        max_length=rsvp.MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("For the organiser: for example, when you will arrive."),
+    )
+    substitute = forms.TypedChoiceField(
+        label=gettext_lazy("A colleague of the same administration"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+    )
+    substitute_email = forms.EmailField(
+        label=gettext_lazy("Or the email address of a colleague who is not on the platform yet"),
+        required=False,
+        max_length=254,
+    )
+    substitute_name = forms.CharField(
+        label=gettext_lazy("Their name (for a colleague not on the platform yet)"),
+        required=False,
+        max_length=150,
+    )
+
+    def __init__(
+        self,
+        *args,
+        meeting: Meeting,
+        colleagues: list[Member],
+        answer_label: str = "",
+        may_delegate: bool = True,
+        signed_in: bool = True,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.may_delegate = may_delegate
+        if answer_label:
+            self.fields["answer"].label = answer_label
+        if meeting.format != Meeting.Format.HYBRID:
+            del self.fields["attendance_mode"]
+        self.colleagues = {member.pk: member for member in colleagues}
+        if not may_delegate:
+            # "Sending a substitute" stays a valid value (a stale form or link gets the clear
+            # error of clean()), but it is not offered, nor are the substitute's fields.
+            self.fields["answer"].widget.choices = [c for c in ANSWER_CHOICES if c[0] != Rsvp.DELEGATED]
+            for name in ("substitute", "substitute_email", "substitute_name"):
+                del self.fields[name]
+            return
+        if colleagues:
+            self.fields["substitute"].choices = [
+                ("", gettext("Choose a colleague")),
+                *self._colleague_choices(colleagues),
+            ]
+        else:
+            del self.fields["substitute"]
+        if not signed_in:
+            self.fields["substitute_email"].label = gettext("The email address of the person who will attend")
+            self.fields["substitute_email"].help_text = gettext(
+                "For a colleague on the platform, the address of their account."
+            )
+            self.fields["substitute_name"].label = gettext("Their name (if they are not on the platform yet)")
+
+    @staticmethod
+    def _colleague_choices(colleagues: list[Member]) -> list[tuple[int, str]]:
+        return [
+            (member.pk, f"{member.user.name} – {member.job_title}" if member.job_title else member.user.name)
+            for member in colleagues
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer") != Rsvp.DELEGATED:
+            data["substitute"], data["substitute_email"], data["substitute_name"] = None, "", ""
+            return data
+        if not self.may_delegate:
+            self.add_error("answer", SUBSTITUTE_REFUSED)
+            return data
+        if (
+            not data.get("substitute")
+            and not data.get("substitute_email")
+            and "substitute_email" not in self.errors
+        ):
+            field = "substitute" if "substitute" in self.fields else "substitute_email"
+            self.add_error(field, gettext("Say who will attend in your place."))
+        elif data.get("substitute") and data.get("substitute_email"):
+            self.add_error("substitute_email", gettext("Choose a colleague or give an email address, not both."))
+        return data
+
+    def substitute_member(self) -> Member | None:
+        return self.colleagues.get(self.cleaned_data.get("substitute"))

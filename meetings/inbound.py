@@ -9,7 +9,7 @@ Two ways in, one code path (`process_message`):
 
 Each text/calendar part or .ics attachment goes to meetings.itip.process_calendar_reply, with
 who sent the email and every address it was sent to: the reply is recorded only if one of them
-is the secret per-invitation ORGANIZER address of the invitation it answers (see meetings.itip:
+is the secret per-invitation ORGANIZER address of the invitation it answers (see meetings.links.organizer_address:
 sender addresses are forgeable, that address is only in the invitee's own calendar file).
 """
 
@@ -61,7 +61,7 @@ def sender_of(message: AnymailInboundMessage) -> str:
 # Where a message says whom it was for. The provider's envelope recipient comes first; a mailbox
 # has only headers: Delivered-To and X-Original-To (added by the receiving server), To, Cc, and
 # the Bcc some providers add when the address was in none of them. Any of them may be forged,
-# which is harmless: what counts is that the address holds a valid MAC (meetings.itip).
+# which is harmless: what counts is that the address holds a valid MAC (meetings.links).
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "To", "Cc", "Bcc")
 MAX_RECIPIENTS = 100
 

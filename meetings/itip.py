@@ -25,12 +25,12 @@ import re
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils.crypto import constant_time_compare, salted_hmac
 from icalendar import Calendar
 
 from meetings import rsvp
+from meetings.links import email_address, invitation_id_from_organizer_address
 from meetings.models import CalendarReply, Invitation, Meeting
 
 logger = logging.getLogger(__name__)
@@ -43,10 +43,6 @@ MAX_ICS_BYTES = 256 * 1024
 PARTSTAT_ANSWERS = {"ACCEPTED": Rsvp.ACCEPTED, "TENTATIVE": Rsvp.TENTATIVE, "DECLINED": Rsvp.DECLINED}
 UID_PATTERN = re.compile(r"^meeting-(\d{1,18})@(.+)$", re.IGNORECASE)
 
-ORGANIZER_SALT = "meetings.itip.organizer"
-MAC_LENGTH = 20  # hex characters: 80 bits
-ORGANIZER_TAG = re.compile(rf"^([1-9]\d{{0,17}})\.([0-9a-f]{{{MAC_LENGTH}}})$")
-MAX_LOCAL_PART = 64  # RFC 5321 4.5.3.1.1
 NOT_ADDRESSED = "not addressed to this invitation's organizer address"
 
 
@@ -57,68 +53,6 @@ class Refused(Exception):
 def _text(value: object, length: int) -> str:
     """Printable text of at most `length` characters: what the log keeps of untrusted input."""
     return "".join(ch if ch.isprintable() else " " for ch in str(value or ""))[:length]
-
-
-def email_address(value: object) -> str:
-    """The bare, lower-case address of "mailto:x@y", "Name <x@y>" or "x@y"; "" if there is none."""
-    text = str(value or "").strip()
-    match = re.search(r"<([^<>]+)>", text)
-    if match:
-        text = match.group(1)
-    if text.lower().startswith("mailto:"):
-        text = text[len("mailto:") :]
-    text = text.strip().lower()
-    return text if text.isprintable() and re.fullmatch(r"[^@\s]+@[^@\s]+", text) else ""
-
-
-def _organizer_parts() -> tuple[str, str]:
-    local, _at, domain = settings.CALENDAR_ORGANIZER_EMAIL.strip().rpartition("@")
-    return local, domain
-
-
-def _organizer_mac(invitation_id: int, secret: str | None = None) -> str:
-    digest = salted_hmac(ORGANIZER_SALT, f"{invitation_id}", secret=secret, algorithm="sha256")
-    return digest.hexdigest()[:MAC_LENGTH]
-
-
-def organizer_address(invitation: Invitation) -> str:
-    """The ORGANIZER address of this invitation's calendar files: `<local>+<pk>.<mac>@<domain>`.
-
-    Lower-case throughout (the MAC is lower-case hex), so mail systems that lower-case
-    addresses keep it valid.
-    """
-    if invitation.pk is None:
-        raise ValueError("An unsaved invitation has no organizer address.")
-    local, domain = _organizer_parts()
-    address_local = f"{local}+{invitation.pk}.{_organizer_mac(invitation.pk)}"
-    if len(address_local) > MAX_LOCAL_PART:
-        raise ImproperlyConfigured(
-            f"CALENDAR_ORGANIZER_EMAIL's local part {local!r} is too long: with the per-invitation "
-            f"tag it must stay within {MAX_LOCAL_PART} characters (keep it to 24 or fewer)."
-        )
-    return f"{address_local}@{domain}".lower()
-
-
-def invitation_id_from_organizer_address(address: str) -> int | None:
-    """The pk of the invitation whose organizer address this is; None if it is not a valid one.
-
-    The MAC is checked in constant time, against SECRET_KEY and then SECRET_KEY_FALLBACKS (so
-    calendar files sent before a key rotation keep working until the old key is dropped).
-    """
-    bare = email_address(address)
-    local, domain = _organizer_parts()
-    prefix = f"{local}+".lower()
-    address_local, _at, address_domain = bare.rpartition("@")
-    if address_domain != domain.lower() or not address_local.startswith(prefix):
-        return None
-    match = ORGANIZER_TAG.match(address_local[len(prefix) :])
-    if match is None:
-        return None
-    invitation_id, mac = int(match.group(1)), match.group(2)
-    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    if any(constant_time_compare(mac, _organizer_mac(invitation_id, key)) for key in keys):
-        return invitation_id
-    return None
 
 
 def process_calendar_reply(*, sender: str, recipients: Iterable[str], ics_bytes: bytes) -> CalendarReply:

@@ -6,252 +6,37 @@ locks the invitation row, appends the answer to its history (RsvpAnswer) and set
 current one. Concurrent answers to one invitation therefore run one after the other, and the
 current answer is always the last one committed.
 
-Rules: a removed invitation, a cancelled meeting or one that has taken place takes no answer;
-after the meeting's RSVP deadline only the chair or secretariat (Action.MANAGE_MEETINGS in the
-meeting's group) may change an answer; how one joins (on site or online) is asked of hybrid
-meetings only. An observer of the meeting's group (no Action.ANSWER there) is invited with the
-group and says whether they come, but sends no substitute (`may_send_substitute`).
-
-The one-click links carry a signed token (`answer_token`) bound to one invitation and its
-meeting; it stops working when the meeting ends (`invitation_from_token`).
+How one joins (on site or online) is asked of hybrid meetings only. Who may answer, and
+until when, is read from meetings.invitees; the one-click links are in meetings.links.
 """
 
-from enum import StrEnum
-
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from meetings import sending
+from meetings.invitees import (
+    ANSWER_ACTIONS,
+    ANSWERS,
+    SUBSTITUTE_REFUSED,
+    closed_reason,
+    may_answer_for_others,
+    may_send_substitute,
+)
 from meetings.models import AttendanceMode, Invitation, Meeting, RsvpAnswer
-from members.access import RULES, Action, can, role_in
-from members.models import Member, Membership, User
+from members.models import Member, User
 
 Rsvp = Invitation.Rsvp
 Channel = RsvpAnswer.Channel
 Source = Invitation.Source
 
-# The answers an invitee can give, in the order pages and emails offer them.
-ANSWERS = (Rsvp.ACCEPTED, Rsvp.TENTATIVE, Rsvp.DECLINED, Rsvp.DELEGATED)
-# Labels of the one-click links and of the answer buttons: what the invitee does.
-ANSWER_ACTIONS = {
-    Rsvp.ACCEPTED: gettext_lazy("Accept"),
-    Rsvp.TENTATIVE: gettext_lazy("Tentative"),
-    Rsvp.DECLINED: gettext_lazy("Decline"),
-    Rsvp.DELEGATED: gettext_lazy("Send a substitute"),
-}
 MAX_COMMENT = 1000
-TOKEN_SALT = "meetings.rsvp"  # noqa: S105 (a namespace for signatures, not a secret)
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 # Answers given without signing in: the token or the calendar proved who answers.
 SIGNED_OUT_CHANNELS = frozenset({Channel.EMAIL_LINK, Channel.CALENDAR})
-
-
-class Problem(StrEnum):
-    """Why a one-click link does not work."""
-
-    INVALID = "invalid"  # tampered, made up, or signed for something else
-    EXPIRED = "expired"  # the meeting has ended
-    REMOVED = "removed"  # the invitee is no longer invited
-    CANCELLED = "cancelled"  # the meeting is cancelled
-
-
-PROBLEM_TEXTS = {
-    Problem.INVALID: (
-        gettext_lazy("This link does not work"),
-        gettext_lazy(
-            "The link is incomplete or was changed. Open it again from the invitation email, "
-            "or answer on the meeting page after signing in."
-        ),
-    ),
-    Problem.EXPIRED: (
-        gettext_lazy("This meeting is over"),
-        gettext_lazy("The meeting has ended: answers can no longer be given or changed."),
-    ),
-    Problem.REMOVED: (
-        gettext_lazy("You are no longer invited"),
-        gettext_lazy(
-            "You are no longer on the list of invitees of this meeting, so there is nothing to answer."
-        ),
-    ),
-    Problem.CANCELLED: (
-        gettext_lazy("This meeting is cancelled"),
-        gettext_lazy("The meeting was cancelled, so there is nothing to answer."),
-    ),
-}
-
-
-# --- Tokens of the one-click links ------------------------------------------------------------
-
-
-def answer_token(invitation: Invitation) -> str:
-    """The signed token of the invitation's one-click links: its pk and its meeting's pk."""
-    return signing.dumps([invitation.pk, invitation.meeting_id], salt=TOKEN_SALT, compress=False)
-
-
-def invitation_from_token(token: str) -> tuple[Invitation | None, Problem | None]:
-    """(invitation, None) when the token works now; else (the invitation if known, the problem).
-
-    The token has no age limit of its own: it works until the meeting ends.
-    """
-    try:
-        value = signing.loads(token, salt=TOKEN_SALT)
-    except signing.BadSignature:
-        return None, Problem.INVALID
-    if not (
-        isinstance(value, list) and len(value) == 2 and all(type(part) is int and part > 0 for part in value)
-    ):
-        return None, Problem.INVALID
-    invitation_pk, meeting_pk = value
-    invitation = (
-        Invitation.objects.select_related(
-            "meeting__group", "meeting__organiser__user", "member__user", "member__administration"
-        )
-        .filter(pk=invitation_pk, meeting_id=meeting_pk)
-        .first()
-    )
-    if invitation is None:
-        return None, Problem.INVALID
-    if invitation.meeting.is_cancelled:
-        return invitation, Problem.CANCELLED
-    if invitation.removed_at is not None or (invitation.member_id and not invitation.member.is_active):
-        return invitation, Problem.REMOVED
-    if invitation.meeting.ends_at <= timezone.now():
-        return invitation, Problem.EXPIRED
-    return invitation, None
-
-
-def answer_url(invitation: Invitation, answer: str = "") -> str:
-    """The absolute one-click link, the answer pre-selected when given."""
-    url = settings.SITE_URL + reverse("meetings:answer", args=[answer_token(invitation)])
-    return f"{url}?a={answer}" if answer else url
-
-
-def answer_links(invitation: Invitation) -> list[dict]:
-    """[{"answer", "label", "url"}] for Accept, Tentative, Decline and (if allowed) Send a substitute.
-
-    Labels are lazy: they render in the language active when the email is rendered.
-    """
-    base = answer_url(invitation)
-    return [{**link, "url": f"{base}?a={link['answer']}"} for link in answer_links_unsigned(invitation)]
-
-
-def answer_links_unsigned(invitation: Invitation) -> list[dict]:
-    """[{"answer", "label"}]: the answers of `answer_links`, without their signed URLs."""
-    return [{"answer": answer, "label": ANSWER_ACTIONS[answer]} for answer in answers_for(invitation)]
-
-
-# --- Who may answer, and when -------------------------------------------------------------------
-
-
-def may_answer_for_others(member: Member | None, meeting: Meeting) -> bool:
-    """The chair and secretariat answer for any invitee, also after the deadline."""
-    return can(member, Action.MANAGE_MEETINGS, meeting.group_id)
-
-
-# Invitations whose own terms decide whether a substitute may be sent, whatever the invitee's role
-# in the group: the chair chose this person by name, or they are not on the platform.
-OWN_TERMS_SOURCES = frozenset({Source.PERSONAL, Source.GUEST})
-# Impersonal: the observer reads it, and so does the chair recording an observer's answer.
-SUBSTITUTE_REFUSED = gettext_lazy(
-    "Observers of this group say whether they will attend, but cannot send someone in their place."
-)
-
-
-def may_send_substitute(invitation: Invitation) -> bool:
-    """Whether the invitee may send someone in their place.
-
-    A member of the meeting's group whose role does not allow Action.ANSWER there (an
-    observer) may not; guests, personal invitations and people outside the group keep their
-    invitation's rules. Reads `invitation.substitute_allowed` when `mark_substitute_rights`
-    set it; else looks up the invitee's roles (one query, cached on the member).
-    """
-    if not invitation.member_id or invitation.source in OWN_TERMS_SOURCES:
-        return True
-    known = getattr(invitation, "substitute_allowed", None)
-    if known is not None:
-        return known
-    member, group_id = invitation.member, invitation.meeting.group_id
-    return role_in(member, group_id) is None or can(member, Action.ANSWER, group_id)
-
-
-def mark_substitute_rights(meeting: Meeting, invitations: list[Invitation]) -> None:
-    """Set `substitute_allowed` on each invitation in one query (emails to many invitees)."""
-    member_ids = [i.member_id for i in invitations if i.member_id and i.source not in OWN_TERMS_SOURCES]
-    roles = dict(
-        Membership.objects.current()
-        .filter(group_id=meeting.group_id, member_id__in=member_ids)
-        .values_list("member_id", "role")
-    )
-    for invitation in invitations:
-        role = roles.get(invitation.member_id)
-        # The same rule as may_send_substitute: outside the group, or a role that may answer.
-        invitation.substitute_allowed = role is None or role in RULES[Action.ANSWER]
-
-
-def mark_replaced(invitations: list[Invitation]) -> None:
-    """Set `replaces` on each substitute's invitation: the invitations (member, user and
-    administration loaded) of those who sent them in their place. One query, none without substitutes."""
-    substitutes = {i.pk: i for i in invitations if i.source == Source.SUBSTITUTE}
-    for invitation in invitations:
-        invitation.replaces = []
-    if not substitutes:
-        return
-    senders = (
-        Invitation.objects.filter(
-            delegated_to__in=list(substitutes), rsvp=Rsvp.DELEGATED, removed_at__isnull=True
-        )
-        .select_related("member__user", "member__administration")
-        .order_by("pk")
-    )
-    for sender in senders:
-        substitutes[sender.delegated_to_id].replaces.append(sender)
-
-
-def answers_for(invitation: Invitation) -> tuple[str, ...]:
-    """The answers this invitee may give, in the order pages and emails offer them."""
-    if may_send_substitute(invitation):
-        return ANSWERS
-    return tuple(answer for answer in ANSWERS if answer != Rsvp.DELEGATED)
-
-
-def deadline_text(meeting: Meeting) -> str:
-    """The RSVP deadline in the active time zone, e.g. "14 January 2027, 17:00"."""
-    local = timezone.localtime(meeting.rsvp_deadline)
-    return date_format(local, "DATETIME_FORMAT")
-
-
-def closed_reason(invitation: Invitation, *, by: Member | None = None, now=None) -> str:
-    """ "" when an answer can be given now (by `by`, or by the invitee when None); else why not.
-
-    After the deadline, an invitee whose invitation came later (a substitute the chair sent)
-    may still give a first answer.
-    """
-    meeting = invitation.meeting
-    now = now or timezone.now()
-    if invitation.removed_at is not None:
-        return _("This person is no longer invited to this meeting.")
-    if meeting.is_cancelled:
-        return _("This meeting is cancelled.")
-    if meeting.status == Meeting.Status.HELD or meeting.ends_at <= now:
-        return _("This meeting has already taken place.")
-    deadline = meeting.rsvp_deadline
-    if deadline and now > deadline and not may_answer_for_others(by, meeting):
-        invited_late = (
-            invitation.created_at and invitation.created_at > deadline and invitation.rsvp == Rsvp.NONE
-        )
-        if not invited_late:
-            return _(
-                "Answers were due by %(deadline)s. To change your answer now, please contact the "
-                "chair or the secretariat."
-            ) % {"deadline": deadline_text(meeting)}
-    return ""
 
 
 def _check_may_answer(invitation: Invitation, *, by: Member | None, channel: str) -> None:
@@ -383,20 +168,6 @@ def record_rsvp(
         comment=_clean_comment(comment, locked),
         attendance_mode=_clean_mode(locked, answer, attendance_mode),
         confirms=for_current_version,
-    )
-
-
-def colleagues_of(invitation: Invitation):
-    """Who a member invitee may send in their place: active members of their administration."""
-    member = invitation.member if invitation.member_id else None
-    if member is None or member.administration_id is None:
-        return Member.objects.none()
-    return (
-        Member.objects.active()
-        .filter(administration_id=member.administration_id, anonymised_at__isnull=True)
-        .exclude(pk=member.pk)
-        .select_related("user")
-        .order_by("user__name", "pk")
     )
 
 
@@ -535,10 +306,7 @@ def delegate(
     if is_new and meeting.circulated_at is not None:
         # In this transaction, like circulate_agenda: the outbox row commits with the answer, so
         # an email that fails to render undoes the answer instead of going missing after commit.
-        # Imported here: meetings.circulation renders emails, which read this module's links.
-        from meetings import circulation
-
-        circulation.send_to_new_invitees(meeting=meeting, invitations=[replacement], by=by)
+        sending.send_to_new_invitees(meeting=meeting, invitations=[replacement], by=by)
     return replacement
 
 

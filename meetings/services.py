@@ -23,6 +23,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from meetings import sending
 from meetings.models import AgendaItem, Document, DocumentFile, Invitation, Meeting, MeetingSeries
 from members import documents
 from members.models import Administration, Group, Member, Membership, User
@@ -606,14 +607,25 @@ def invitations_to_add(meeting: Meeting) -> int:
 
 @transaction.atomic
 def sync_invitations(
-    *, meeting: Meeting, by: Member | None = None, send_to_added: bool = True
+    *, meeting: Meeting, by: Member | None = None
 ) -> tuple[list[Invitation], list[Invitation]]:
     """Make the invitations match the whole-group and administration settings: (added, removed).
 
+    When the agenda was already circulated, the added get the current version and the removed
+    a cancellation, queued in this transaction (see `match_invitations` for the rules).
+    """
+    added, removed = match_invitations(meeting=meeting)
+    sending.tell_invitees(meeting=meeting, added=added, removed=removed, by=by)
+    return added, removed
+
+
+@transaction.atomic
+def match_invitations(*, meeting: Meeting) -> tuple[list[Invitation], list[Invitation]]:
+    """The invitations made to match the settings, telling nobody: (added, removed).
+
     Personal invitations, guests and substitutes are kept. A removed invitation that is
-    wanted again comes back without its old answer. When the agenda was already circulated,
-    the added get the current version (unless `send_to_added` is False: the caller circulates
-    it to them) and the removed a cancellation, queued in this transaction.
+    wanted again comes back without its old answer. The caller sends what is due
+    (`sync_invitations`; circulating the agenda sends the added their invitation with everyone's).
     """
     wanted = _wanted_members(meeting)
     existing = {
@@ -651,29 +663,7 @@ def sync_invitations(
     fields = ["removed_at", "source", "language", "rsvp", "rsvp_at", "rsvp_to_confirm", "sent_sequence"]
     if restored or removed or retagged:
         Invitation.objects.bulk_update([*restored, *removed, *retagged], fields)
-    added = [*created, *restored]
-    _tell_invitees(meeting=meeting, added=added if send_to_added else [], removed=removed, by=by)
-    return added, removed
-
-
-def _tell_invitees(
-    *, meeting: Meeting, added: list[Invitation], removed: list[Invitation], by: Member | None
-) -> None:
-    """Once circulated: the current version to the added, a cancellation to the removed.
-
-    Queued in the caller's transaction, as circulate_agenda does: the outbox rows commit with
-    the change (members.services.queue_message delivers after commit), so an email that fails
-    to render undoes the change instead of silently never existing.
-    """
-    if meeting.circulated_at is None or meeting.is_cancelled:
-        return
-    # Imported here: meetings.circulation calls sync_invitations, so it imports this module.
-    from meetings import circulation
-
-    if added:
-        circulation.send_to_new_invitees(meeting=meeting, invitations=added, by=by)
-    if removed:
-        circulation.send_cancellations(meeting=meeting, invitations=removed, by=by)
+    return [*created, *restored], removed
 
 
 @transaction.atomic
@@ -712,7 +702,7 @@ def add_guest(
     for field, value in defaults.items():
         setattr(invitation, field, value)
     invitation.save()
-    _tell_invitees(meeting=meeting, added=[invitation], removed=[], by=by)
+    sending.tell_invitees(meeting=meeting, added=[invitation], removed=[], by=by)
     return invitation
 
 
@@ -733,5 +723,5 @@ def remove_invitation(*, invitation: Invitation, by: Member | None = None) -> In
         )
     invitation.removed_at = timezone.now()
     invitation.save(update_fields=["removed_at"])
-    _tell_invitees(meeting=meeting, added=[], removed=[invitation], by=by)
+    sending.tell_invitees(meeting=meeting, added=[], removed=[invitation], by=by)
     return invitation

@@ -1,14 +1,19 @@
 """django-tables2 tables of the meetings pages. Columns read only what with_list_data() loads."""
 
 import django_tables2 as tables
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_tables2 import RequestConfig
 
-from meetings.models import Meeting
 from core.i18n import localized_html
+from meetings import attendance as attendance_service
+from meetings.models import Invitation, Meeting
+from members.tables import SpreadsheetExport
 
 
 def when_text(meeting: Meeting) -> str:
@@ -67,3 +72,102 @@ class MeetingTable(tables.Table):
         return format_html(
             '<span class="status status-{}">{}</span>', record.status, record.get_status_display()
         )
+
+
+EXPORT_PARAMETER = "_export"
+
+
+
+def moment_text(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+
+def export_response(request: HttpRequest, table: tables.Table, title: str, filename: str) -> HttpResponse | None:
+    export_format = request.GET.get(EXPORT_PARAMETER)
+    if not SpreadsheetExport.is_valid_format(export_format):
+        return None
+    RequestConfig(request, paginate=False).configure(table)
+    exporter = SpreadsheetExport(export_format, table, dataset_kwargs={"title": title[:31]})
+    return exporter.response(filename=f"{filename}.{export_format}")
+
+
+
+class AnswersExportTable(tables.Table):
+    """One row per invitee, for the CSV and XLSX exports of the answers overview."""
+
+    name = tables.Column(verbose_name=gettext_lazy("Name"))
+    email = tables.Column(verbose_name=gettext_lazy("Email address"))
+    administration = tables.Column(verbose_name=gettext_lazy("Administration"))
+    level = tables.Column(verbose_name=gettext_lazy("Level"))
+    answer = tables.Column(verbose_name=gettext_lazy("Answer"))
+    answered_at = tables.Column(verbose_name=gettext_lazy("Answered at"))
+    comment = tables.Column(verbose_name=gettext_lazy("Comment"))
+    joining = tables.Column(verbose_name=gettext_lazy("Joining"))
+    substitute = tables.Column(verbose_name=gettext_lazy("Substitute"))
+    stands_in_for = tables.Column(verbose_name=gettext_lazy("Stands in for"))
+    new_time = tables.Column(verbose_name=gettext_lazy("Answer for the new time"))
+
+    class Meta:
+        orderable = False
+
+
+
+class AttendanceExportTable(tables.Table):
+    name = tables.Column(verbose_name=gettext_lazy("Name"))
+    email = tables.Column(verbose_name=gettext_lazy("Email address"))
+    administration = tables.Column(verbose_name=gettext_lazy("Administration"))
+    level = tables.Column(verbose_name=gettext_lazy("Level"))
+    answer = tables.Column(verbose_name=gettext_lazy("Answer"))
+    attendance = tables.Column(verbose_name=gettext_lazy("Attendance"))
+    represented_by = tables.Column(verbose_name=gettext_lazy("Represented by"))
+    stands_in_for = tables.Column(verbose_name=gettext_lazy("Stands in for"))
+
+    class Meta:
+        orderable = False
+
+
+def answer_rows(invitations: list[Invitation]) -> list[dict]:
+    """Rows of the answers export; `invitations` come from overview.answers_overview()."""
+    confirmed, to_confirm = gettext("Confirmed"), gettext("To confirm")
+    rows = []
+    for invitation in invitations:
+        administration = invitation.counted_administration
+        new_time = to_confirm if invitation.to_confirm else confirmed if invitation.confirmed_new_time else ""
+        rows.append(
+            {
+                "name": invitation.display_name,
+                "email": invitation.recipient_email,
+                "administration": administration.acronym if administration else "",
+                "level": administration.get_level_display() if administration else "",
+                "answer": invitation.answer_label,
+                "answered_at": moment_text(invitation.rsvp_at),
+                "comment": invitation.rsvp_comment,
+                "joining": invitation.get_attendance_mode_display() if invitation.attendance_mode else "",
+                "substitute": invitation.substitute.display_name if invitation.substitute else "",
+                "stands_in_for": ", ".join(i.display_name for i in invitation.stands_in_for),
+                "new_time": new_time,
+            }
+        )
+    return rows
+
+
+def attendance_rows(sheet: list[attendance_service.SheetRow]) -> list[dict]:
+    rows = []
+    for row in sheet:
+        invitation = row.invitation
+        administration = invitation.counted_administration
+        attendance = row.attendance
+        rows.append(
+            {
+                "name": invitation.display_name,
+                "email": invitation.recipient_email,
+                "administration": administration.acronym if administration else "",
+                "level": administration.get_level_display() if administration else "",
+                "answer": invitation.get_rsvp_display(),
+                "attendance": attendance.get_status_display() if attendance else gettext("Not recorded"),
+                "represented_by": row.representative_name if attendance else "",
+                "stands_in_for": ", ".join(i.display_name for i in invitation.stands_in_for),
+            }
+        )
+    return rows

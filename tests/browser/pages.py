@@ -60,7 +60,7 @@ def member_paths(email: str, demo: Meeting) -> list[str]:
 
 def one_click_answer_paths(demo: Meeting) -> list[str]:
     """The pages behind an invitation email's answer links (no sign-in needed)."""
-    from meetings.rsvp import answer_token
+    from meetings.links import answer_token
 
     invitation = demo.invitations.filter(member__user__email="member.wallonia@example.org").get()
     token = answer_token(invitation)

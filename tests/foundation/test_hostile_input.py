@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from meetings.links import answer_token
 from meetings.models import Invitation, Meeting
-from meetings.rsvp import answer_token
 from members import services as member_services
 from members.models import GroupLink, JoinInvitation, Membership
 from tests.factories import GroupFactory, make_member

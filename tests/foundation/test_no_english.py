@@ -15,8 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from meetings.demo import load_demo_meetings
+from meetings.links import answer_token
 from meetings.models import AgendaItem, DocumentFile, Invitation, Meeting
-from meetings.rsvp import answer_token
 from members import services
 from members.demo import DEMO_PASSWORD, load_demo_platform
 from members.models import Administration, Group, JoinInvitation, Member, Membership, User

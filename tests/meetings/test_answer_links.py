@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from meetings import circulation, rsvp
+from meetings import circulation, invitees, links
 from meetings.models import Invitation, Meeting, RsvpAnswer
 from members.outbox import OutboundMessage
 from tests.factories import make_member
@@ -33,7 +33,7 @@ def hybrid(group, chair, **fields) -> Meeting:
 
 
 def answer_path(invitation: Invitation, answer: str = "") -> str:
-    path = reverse("meetings:answer", args=[rsvp.answer_token(invitation)])
+    path = reverse("meetings:answer", args=[links.answer_token(invitation)])
     return f"{path}?a={answer}" if answer else path
 
 
@@ -74,10 +74,10 @@ def test_invitation_email_carries_four_one_click_links_in_text_and_html(sent, fo
     assert set(text_links) == {"accepted", "tentative", "declined", "delegated"}
     assert text_links == html_links
     token = text_links["accepted"].split("/")[3]
-    assert rsvp.invitation_from_token(token)[0].recipient_email == email
+    assert links.invitation_from_token(token)[0].recipient_email == email
     # Labelled in the recipient's language (English for the member, French for the guest).
     with translation.override(row.language):
-        for answer, label in rsvp.ANSWER_ACTIONS.items():
+        for answer, label in invitees.ANSWER_ACTIONS.items():
             assert f"- {label}: http://testserver{text_links[answer]}" in row.body_text
 
 
@@ -317,7 +317,7 @@ def test_tampered_or_made_up_link_answers_404_and_changes_nothing(client, group,
 
 def test_tampered_version_of_a_real_link_answers_404(client, group, chair, focal_point):
     invitation = invite(make_meeting(group, chair), [focal_point])[0]
-    token = rsvp.answer_token(invitation)
+    token = links.answer_token(invitation)
     tampered = token[:-3] + ("abc" if not token.endswith("abc") else "xyz")
 
     response = client.post(reverse("meetings:answer", args=[tampered]), {"answer": "accepted"})
@@ -330,7 +330,7 @@ def test_link_of_one_invitation_cannot_answer_for_another_meeting(client, group,
     first = invite(make_meeting(group, chair), [focal_point])[0]
     second = invite(make_meeting(group, chair), [focal_point])[0]
     # The first invitation's id with the second meeting: only a forger could sign it, and it is refused.
-    forged = signing.dumps([first.pk, second.meeting_id], salt=rsvp.TOKEN_SALT, compress=False)
+    forged = signing.dumps([first.pk, second.meeting_id], salt=links.TOKEN_SALT, compress=False)
 
     response = client.post(reverse("meetings:answer", args=[forged]), {"answer": "declined"})
     client.post(answer_path(first), {"answer": "declined"})
@@ -343,9 +343,9 @@ def test_link_of_one_invitation_cannot_answer_for_another_meeting(client, group,
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        ("cancelled", rsvp.Problem.CANCELLED),
-        ("ended", rsvp.Problem.EXPIRED),
-        ("removed", rsvp.Problem.REMOVED),
+        ("cancelled", links.Problem.CANCELLED),
+        ("ended", links.Problem.EXPIRED),
+        ("removed", links.Problem.REMOVED),
     ],
 )
 def test_expired_cancelled_or_withdrawn_link_answers_410_in_the_invitees_language(
@@ -370,7 +370,7 @@ def test_expired_cancelled_or_withdrawn_link_answers_410_in_the_invitees_languag
         assert response["Content-Language"] == "fr"
     assert not RsvpAnswer.objects.exists()
     with translation.override("fr"):
-        title = str(rsvp.PROBLEM_TEXTS[problem][0])
+        title = str(links.PROBLEM_TEXTS[problem][0])
     assert html.unescape(re.search(r"<h1>(.+?)</h1>", response.text).group(1)) == title
     assert "Plénière sur le plan d'action RSE" in html.unescape(response.text)
 

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from meetings.answers import answers_overview, remind_unanswered
 from meetings.models import Invitation, Meeting
-from meetings.overview import answers_overview, remind_unanswered
 from members.models import Administration
 from members.outbox import Kind, OutboundMessage
 from tests.factories import AdministrationFactory, make_member

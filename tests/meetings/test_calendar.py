@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from meetings import calendar, itip
+from meetings import calendar, links
 from meetings.models import Invitation, Meeting
 from tests.meetings.helpers import (
     BRUSSELS,
@@ -56,8 +56,8 @@ def test_invitation_is_an_itip_request_in_brussels_time(group, chair, focal_poin
     assert vcal.vtimezone.tzid.value == "Europe/Brussels"
     # Answers go to Concerto's address for this one invitation, under the organiser's name.
     invitation = invitation_of(meeting, focal_point)
-    organizer = f"mailto:agenda+{invitation.pk}.{itip._organizer_mac(invitation.pk)}@testserver"
-    assert str(event["ORGANIZER"]) == organizer == f"mailto:{itip.organizer_address(invitation)}"
+    organizer = f"mailto:agenda+{invitation.pk}.{links._organizer_mac(invitation.pk)}@testserver"
+    assert str(event["ORGANIZER"]) == organizer == f"mailto:{links.organizer_address(invitation)}"
     assert event["ORGANIZER"].params["CN"] == chair.user.name
     assert vcal.vevent.organizer.value == organizer
     attendee = event["ATTENDEE"]
@@ -166,7 +166,7 @@ def test_uninviting_one_person_cancels_it_for_them_only(group, chair, focal_poin
     # RFC 5546 3.2.5: removing attendees carries no STATUS; the event goes on for the others.
     assert "STATUS" not in event
     assert str(event["ATTENDEE"]) == f"mailto:{focal_point.user.email}"
-    assert str(event["ORGANIZER"]) == f"mailto:{itip.organizer_address(invitation_of(meeting, focal_point))}"
+    assert str(event["ORGANIZER"]) == f"mailto:{links.organizer_address(invitation_of(meeting, focal_point))}"
     assert vcal.vevent.uid.value == meeting.uid
 
 
@@ -217,8 +217,8 @@ def test_each_invitee_has_their_own_organizer_address_and_feeds_have_none(
     }
 
     assert organizers == {
-        f"mailto:{itip.organizer_address(mine)}",
-        f"mailto:{itip.organizer_address(theirs)}",
+        f"mailto:{links.organizer_address(mine)}",
+        f"mailto:{links.organizer_address(theirs)}",
     }
     assert len(organizers) == 2
     # A feed shows the member's ATTENDEE but expects no reply: the plain address, no secret one.
@@ -283,7 +283,7 @@ def test_every_calendar_file_parses_in_mozilla_icaljs(group, chair, focal_point)
     meeting.save()
     cancel = calendar.invitation_ics(invitation_of(meeting, focal_point), method="CANCEL")
 
-    organizer = f"mailto:{itip.organizer_address(invitation_of(meeting, focal_point))}"
+    organizer = f"mailto:{links.organizer_address(invitation_of(meeting, focal_point))}"
     files = {
         "REQUEST": request,
         "CANCEL": uninvite,

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from meetings import circulation
+from meetings import circulation, sending
 from meetings.models import Document, DocumentFile, Invitation, Meeting
 from members.models import Membership
 from members.outbox import Kind, OutboundMessage
@@ -277,7 +277,7 @@ def test_invitee_added_after_circulation_gets_the_current_version(meeting, group
     newcomer = make_member(group, language="nl")
     (invitation,) = invite(meeting, [newcomer])
 
-    sent = circulation.send_to_new_invitees(meeting=meeting, invitations=[invitation], by=secretariat)
+    sent = sending.send_to_new_invitees(meeting=meeting, invitations=[invitation], by=secretariat)
 
     assert sent == 1
     row = OutboundMessage.objects.get()
@@ -288,13 +288,13 @@ def test_invitee_added_after_circulation_gets_the_current_version(meeting, group
     invitation.refresh_from_db()
     assert invitation.sent_sequence == 2
     # Told once: a second call (a retried hook) sends nothing.
-    assert circulation.send_to_new_invitees(meeting=meeting, invitations=[invitation], by=secretariat) == 0
+    assert sending.send_to_new_invitees(meeting=meeting, invitations=[invitation], by=secretariat) == 0
 
 
 def test_invitee_added_before_circulation_waits_for_it(meeting, group, secretariat):
     (invitation,) = invite(meeting, [make_member(group)])
 
-    assert circulation.send_to_new_invitees(meeting=meeting, invitations=[invitation], by=secretariat) == 0
+    assert sending.send_to_new_invitees(meeting=meeting, invitations=[invitation], by=secretariat) == 0
     assert not OutboundMessage.objects.exists()
 
 
@@ -304,7 +304,7 @@ def test_removed_invitee_gets_a_cancel_for_the_same_event(meeting, focal_point, 
     invitation.removed_at = timezone.now()
     invitation.save()
 
-    sent = circulation.send_cancellations(meeting=meeting, invitations=[invitation], by=secretariat)
+    sent = sending.send_cancellations(meeting=meeting, invitations=[invitation], by=secretariat)
 
     assert sent == 1
     row = OutboundMessage.objects.get()
@@ -318,7 +318,7 @@ def test_removed_invitee_gets_a_cancel_for_the_same_event(meeting, focal_point, 
     assert "no longer on the list of invitees" in row.body_text
     invitation.refresh_from_db()
     assert invitation.sent_sequence is None  # invited again later, they get a fresh invitation
-    assert circulation.send_cancellations(meeting=meeting, invitations=[invitation], by=secretariat) == 0
+    assert sending.send_cancellations(meeting=meeting, invitations=[invitation], by=secretariat) == 0
 
 
 def test_cancelling_sends_a_cancel_to_everyone_who_was_sent_the_meeting(
@@ -452,7 +452,7 @@ def test_version_circulated_before_descriptions_were_tracked_shows_no_descriptio
     Meeting.objects.filter(pk=meeting.pk).update(circulated_version=older)
     meeting.refresh_from_db()
 
-    assert circulation.changes_since_circulation(circulation._with_data(meeting)) == {}
+    assert sending.changes_since_circulation(sending.with_email_data(meeting)) == {}
 
 
 # --- Newcomers of the group are invited when the agenda is (re-)circulated --------------------------

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from meetings import circulation, emails
+from meetings import emails, sending
 from members.outbox import OutboundMessage
 from tests.meetings.factories import BRUSSELS, invite, make_items, make_meeting
 
@@ -92,7 +92,7 @@ def test_automatic_reminders_are_named_in_the_organisers_language(meeting, focal
     )
     email = emails.reminder_email(invitation, "unanswered")
 
-    row = circulation.queue_meeting_email(email, invitation, batch="reminders", by=None)
+    row = sending.queue_meeting_email(email, invitation, batch="reminders", by=None)
 
     assert row.batch_title == in_dutch("Reminder: %(title)s, %(date)s", meeting)
     assert row.language == "en"  # the email itself is in the invitee's language

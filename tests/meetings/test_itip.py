@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress
 
-from meetings import calendar, inbound, itip
+from meetings import calendar, inbound, itip, links
 from meetings.models import CalendarReply, Invitation, Meeting, RsvpAnswer
 from tests.meetings.factories import invite, make_meeting
 
@@ -79,7 +79,7 @@ def organizer_of(meeting: Meeting, attendee: str) -> str:
     invitation = meeting.invitations.filter(
         Q(member__user__email__iexact=attendee) | Q(member__isnull=True, email__iexact=attendee)
     ).first()
-    return itip.organizer_address(invitation) if invitation else PLAIN_ORGANIZER
+    return links.organizer_address(invitation) if invitation else PLAIN_ORGANIZER
 
 
 def send_reply(meeting: Meeting, sender: str, ics: bytes, *, to: str | None = None) -> CalendarReply:
@@ -315,22 +315,22 @@ def test_reply_to_the_organizer_address_of_the_invitation_file_is_recorded(meeti
 
 
 def test_organizer_address_is_plus_addressed_lower_case_and_verified(meeting, invitation, settings):
-    address = itip.organizer_address(invitation)
+    address = links.organizer_address(invitation)
 
     local, domain = address.split("@")
     assert domain == "testserver"
     assert local.startswith(f"agenda+{invitation.pk}.")
     assert len(local.split(".")[-1]) == 20 and len(local) <= 64
     assert address == address.lower()
-    assert itip.invitation_id_from_organizer_address(f"mailto:{address.upper()}") == invitation.pk
-    assert itip.invitation_id_from_organizer_address(tampered(address)) is None
-    assert itip.invitation_id_from_organizer_address(address.replace("@testserver", "@evil.example")) is None
+    assert links.invitation_id_from_organizer_address(f"mailto:{address.upper()}") == invitation.pk
+    assert links.invitation_id_from_organizer_address(tampered(address)) is None
+    assert links.invitation_id_from_organizer_address(address.replace("@testserver", "@evil.example")) is None
     # After a key rotation, files sent under the old key keep working while it is a fallback.
     settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" * 5, [settings.SECRET_KEY]
-    assert itip.invitation_id_from_organizer_address(address) == invitation.pk
-    assert itip.organizer_address(invitation) != address
+    assert links.invitation_id_from_organizer_address(address) == invitation.pk
+    assert links.organizer_address(invitation) != address
     settings.SECRET_KEY_FALLBACKS = []
-    assert itip.invitation_id_from_organizer_address(address) is None
+    assert links.invitation_id_from_organizer_address(address) is None
 
 
 def test_reply_for_a_cancelled_meeting_is_refused(meeting, focal_point):
@@ -408,8 +408,8 @@ def postmark_inbound(
 ):
     payload = {
         "FromFull": {"Email": message["From"], "Name": ""},
-        "ToFull": [{"Email": itip.email_address(message["To"]), "Name": ""}],
-        "OriginalRecipient": envelope_to or itip.email_address(message["To"]),
+        "ToFull": [{"Email": links.email_address(message["To"]), "Name": ""}],
+        "OriginalRecipient": envelope_to or links.email_address(message["To"]),
         "Subject": message["Subject"],
         "Headers": [{"Name": "Return-Path", "Value": f"<{return_path}>"}] if return_path else [],
         "RawEmail": message.as_string(),

@@ -7,7 +7,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from meetings import circulation, rsvp
+from meetings import circulation, links, rsvp
 from meetings.models import Invitation, Meeting, RsvpAnswer
 from members.models import Membership
 from members.outbox import OutboundMessage
@@ -450,7 +450,7 @@ def test_chair_can_send_a_substitute_for_an_invitee_after_the_deadline(
 
 
 def test_token_finds_its_invitation(invitation):
-    found, problem = rsvp.invitation_from_token(rsvp.answer_token(invitation))
+    found, problem = links.invitation_from_token(links.answer_token(invitation))
 
     assert problem is None
     assert found == invitation
@@ -459,59 +459,59 @@ def test_token_finds_its_invitation(invitation):
 @pytest.mark.parametrize(
     "make_token",
     [
-        lambda i: rsvp.answer_token(i)[:-1] + ("A" if rsvp.answer_token(i)[-1] != "A" else "B"),
+        lambda i: links.answer_token(i)[:-1] + ("A" if links.answer_token(i)[-1] != "A" else "B"),
         lambda i: "garbage",
         lambda i: "",
         lambda i: signing.dumps([i.pk, i.meeting_id], salt="members.join", compress=False),
-        lambda i: signing.dumps([i.pk, i.meeting_id + 1000], salt=rsvp.TOKEN_SALT, compress=False),
-        lambda i: signing.dumps({"i": i.pk}, salt=rsvp.TOKEN_SALT),
-        lambda i: signing.dumps([True, i.meeting_id], salt=rsvp.TOKEN_SALT),
+        lambda i: signing.dumps([i.pk, i.meeting_id + 1000], salt=links.TOKEN_SALT, compress=False),
+        lambda i: signing.dumps({"i": i.pk}, salt=links.TOKEN_SALT),
+        lambda i: signing.dumps([True, i.meeting_id], salt=links.TOKEN_SALT),
     ],
     ids=["tampered", "garbage", "empty", "other salt", "other meeting", "other shape", "not an id"],
 )
 def test_tampered_or_foreign_token_is_invalid(invitation, make_token):
-    found, problem = rsvp.invitation_from_token(make_token(invitation))
+    found, problem = links.invitation_from_token(make_token(invitation))
 
-    assert (found, problem) == (None, rsvp.Problem.INVALID)
+    assert (found, problem) == (None, links.Problem.INVALID)
 
 
 def test_token_of_one_meeting_does_not_open_an_invitation_of_another(group, chair, focal_point, invitation):
     other = invite(make_meeting(group, chair), [focal_point])[0]
-    forged = signing.dumps([other.pk, invitation.meeting_id], salt=rsvp.TOKEN_SALT, compress=False)
+    forged = signing.dumps([other.pk, invitation.meeting_id], salt=links.TOKEN_SALT, compress=False)
 
-    assert rsvp.invitation_from_token(forged) == (None, rsvp.Problem.INVALID)
+    assert links.invitation_from_token(forged) == (None, links.Problem.INVALID)
 
 
 def test_token_expires_when_the_meeting_ends(meeting, invitation):
-    token = rsvp.answer_token(invitation)
+    token = links.answer_token(invitation)
     Meeting.objects.filter(pk=meeting.pk).update(
         starts_at=timezone.now() - timedelta(hours=3), ends_at=timezone.now() - timedelta(minutes=1)
     )
 
-    found, problem = rsvp.invitation_from_token(token)
+    found, problem = links.invitation_from_token(token)
 
-    assert (found, problem) == (invitation, rsvp.Problem.EXPIRED)
+    assert (found, problem) == (invitation, links.Problem.EXPIRED)
 
 
 def test_token_of_a_removed_invitee_or_a_cancelled_meeting_does_not_work(meeting, invitation, focal_point):
-    token = rsvp.answer_token(invitation)
+    token = links.answer_token(invitation)
     Invitation.objects.filter(pk=invitation.pk).update(removed_at=timezone.now())
-    assert rsvp.invitation_from_token(token)[1] == rsvp.Problem.REMOVED
+    assert links.invitation_from_token(token)[1] == links.Problem.REMOVED
 
     Invitation.objects.filter(pk=invitation.pk).update(removed_at=None)
     focal_point.deactivated_at = timezone.now()
     focal_point.save()
-    assert rsvp.invitation_from_token(token)[1] == rsvp.Problem.REMOVED
+    assert links.invitation_from_token(token)[1] == links.Problem.REMOVED
 
     Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.CANCELLED)
-    assert rsvp.invitation_from_token(token)[1] == rsvp.Problem.CANCELLED
+    assert links.invitation_from_token(token)[1] == links.Problem.CANCELLED
 
 
 def test_every_invitation_has_its_own_token(meeting, group):
     first, second = invite(meeting, [make_member(group), make_member(group)])
 
-    assert rsvp.answer_token(first) != rsvp.answer_token(second)
-    assert rsvp.invitation_from_token(rsvp.answer_token(second))[0] == second
+    assert links.answer_token(first) != links.answer_token(second)
+    assert links.invitation_from_token(links.answer_token(second))[0] == second
 
 
 def test_membership_role_does_not_matter_for_ones_own_answer(group, chair):

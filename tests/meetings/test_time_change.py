@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import circulation, rsvp, services
+from meetings import circulation, invitees, links, rsvp, services
 from meetings.models import Invitation, Meeting, RsvpAnswer
 from members.outbox import Kind, OutboundMessage
 from tests.factories import make_member
@@ -24,7 +24,7 @@ CONFIRM_TEXT = "Please confirm your answer for the new time"
 @pytest.fixture
 def people(group):
     """Invitees by the answer they give before the meeting moves."""
-    return {answer: make_member(group, language="en") for answer in ("none", *rsvp.ANSWERS)}
+    return {answer: make_member(group, language="en") for answer in ("none", *invitees.ANSWERS)}
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_the_update_asks_those_who_answered_to_confirm_for_the_new_time(meeting,
         invitation = invitation_of(meeting, people[answer])
         # With the invitee's own answer links.
         tokens = re.findall(r"/meetings/answer/([^/\s]+)/\?a=accepted", row.body_text)
-        assert tokens and all(rsvp.invitation_from_token(t) == (invitation, None) for t in tokens)
+        assert tokens and all(links.invitation_from_token(t) == (invitation, None) for t in tokens)
     label = dict(Rsvp.choices)[Rsvp.DECLINED]
     assert f'since you answered "{label}"' in sent_to(people[Rsvp.DECLINED]).body_text
     not_answered = sent_to(people["none"])
@@ -178,7 +178,7 @@ def test_answer_from_the_email_link_confirms(client, meeting, people, chair):
     invitation = invitation_of(meeting, member)
     assert invitation.rsvp_to_confirm is True
 
-    client.post(reverse("meetings:answer", args=[rsvp.answer_token(invitation)]), {"answer": "accepted"})
+    client.post(reverse("meetings:answer", args=[links.answer_token(invitation)]), {"answer": "accepted"})
 
     invitation.refresh_from_db()
     assert (invitation.rsvp, invitation.rsvp_to_confirm) == (Rsvp.ACCEPTED, False)
@@ -281,7 +281,7 @@ def test_those_whose_answer_is_to_confirm_are_reminded_once_they_have_the_new_ti
 
     rows = reminders()
     # Those to confirm are asked once more; "none" had its reminder already.
-    to_confirm = {people[answer].user.email for answer in rsvp.ANSWERS}
+    to_confirm = {people[answer].user.email for answer in invitees.ANSWERS}
     assert set(rows) == to_confirm and sent == len(to_confirm)
     row = rows[people[Rsvp.ACCEPTED].user.email]
     assert row.batch.endswith("-reminder-unanswered")

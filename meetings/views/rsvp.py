@@ -13,148 +13,45 @@ list of their administration's colleagues, as the members directory shows them a
 
 from zoneinfo import ZoneInfo
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from meetings import rsvp
+from core.forms import add_service_errors
+from core.links import link_problem_response
+from meetings import attendance as attendance_service
+from meetings import links, rsvp
 from meetings.access import get_meeting_for
-from meetings.calendar import invitation_language
-from meetings.emails import recipient_timezone
-from meetings.models import AttendanceMode, Invitation, Meeting
-from meetings.views import member_view
+from meetings.forms import ANSWER_FORM_FIELDS, AnswerForm
+from meetings.invitees import (
+    SUBSTITUTE_REFUSED,
+    answers_for,
+    closed_reason,
+    colleagues_of,
+    invitation_language,
+    may_send_substitute,
+    recipient_timezone,
+)
+from meetings.models import Attendance, AttendanceMode, Invitation, Meeting
+from members.access import member_required
 from members.models import Member
 
 Rsvp = Invitation.Rsvp
 Channel = rsvp.Channel
 
-ANSWER_CHOICES = [
-    (Rsvp.ACCEPTED, gettext_lazy("I will attend")),
-    (Rsvp.TENTATIVE, gettext_lazy("I may attend (tentative)")),
-    (Rsvp.DECLINED, gettext_lazy("I will not attend")),
-    (Rsvp.DELEGATED, gettext_lazy("I am sending a substitute")),
-]
-# Fields of the form that a service's ValidationError may name; others go on top of the form.
-FORM_FIELDS = {"answer", "comment", "attendance_mode", "substitute", "substitute_email", "substitute_name"}
-
-
-# The form lives here rather than in meetings/forms.py: only these pages use it.
-class AnswerForm(forms.Form):
-    """An answer: the choice, how one joins a hybrid meeting, a comment, and who stands in."""
-
-    answer = forms.ChoiceField(
-        label=gettext_lazy("Your answer"), choices=ANSWER_CHOICES, widget=forms.RadioSelect
-    )
-    attendance_mode = forms.ChoiceField(
-        label=gettext_lazy("How will you join? (if you attend)"),
-        choices=AttendanceMode.choices,
-        required=False,
-        widget=forms.RadioSelect,
-    )
-    comment = forms.CharField(
-        label=gettext_lazy("Comment (optional)"),
-        required=False,
-        max_length=rsvp.MAX_COMMENT,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("For the organiser: for example, when you will arrive."),
-    )
-    substitute = forms.TypedChoiceField(
-        label=gettext_lazy("A colleague of the same administration"),
-        required=False,
-        coerce=int,
-        empty_value=None,
-    )
-    substitute_email = forms.EmailField(
-        label=gettext_lazy("Or the email address of a colleague who is not on the platform yet"),
-        required=False,
-        max_length=254,
-    )
-    substitute_name = forms.CharField(
-        label=gettext_lazy("Their name (for a colleague not on the platform yet)"),
-        required=False,
-        max_length=150,
-    )
-
-    def __init__(
-        self,
-        *args,
-        meeting: Meeting,
-        colleagues: list[Member],
-        answer_label: str = "",
-        may_delegate: bool = True,
-        signed_in: bool = True,
-        **kwargs,
-    ):
-        super().__init__(*args, **kwargs)
-        self.may_delegate = may_delegate
-        if answer_label:
-            self.fields["answer"].label = answer_label
-        if meeting.format != Meeting.Format.HYBRID:
-            del self.fields["attendance_mode"]
-        self.colleagues = {member.pk: member for member in colleagues}
-        if not may_delegate:
-            # "Sending a substitute" stays a valid value (a stale form or link gets the clear
-            # error of clean()), but it is not offered, nor are the substitute's fields.
-            self.fields["answer"].widget.choices = [c for c in ANSWER_CHOICES if c[0] != Rsvp.DELEGATED]
-            for name in ("substitute", "substitute_email", "substitute_name"):
-                del self.fields[name]
-            return
-        if colleagues:
-            self.fields["substitute"].choices = [
-                ("", _("Choose a colleague")),
-                *self._colleague_choices(colleagues),
-            ]
-        else:
-            del self.fields["substitute"]
-        if not signed_in:
-            self.fields["substitute_email"].label = _("The email address of the person who will attend")
-            self.fields["substitute_email"].help_text = _(
-                "For a colleague on the platform, the address of their account."
-            )
-            self.fields["substitute_name"].label = _("Their name (if they are not on the platform yet)")
-
-    @staticmethod
-    def _colleague_choices(colleagues: list[Member]) -> list[tuple[int, str]]:
-        return [
-            (member.pk, f"{member.user.name} – {member.job_title}" if member.job_title else member.user.name)
-            for member in colleagues
-        ]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("answer") != Rsvp.DELEGATED:
-            data["substitute"], data["substitute_email"], data["substitute_name"] = None, "", ""
-            return data
-        if not self.may_delegate:
-            self.add_error("answer", rsvp.SUBSTITUTE_REFUSED)
-            return data
-        if (
-            not data.get("substitute")
-            and not data.get("substitute_email")
-            and "substitute_email" not in self.errors
-        ):
-            field = "substitute" if "substitute" in self.fields else "substitute_email"
-            self.add_error(field, _("Say who will attend in your place."))
-        elif data.get("substitute") and data.get("substitute_email"):
-            self.add_error("substitute_email", _("Choose a colleague or give an email address, not both."))
-        return data
-
-    def substitute_member(self) -> Member | None:
-        return self.colleagues.get(self.cleaned_data.get("substitute"))
-
 
 def _initial(request: HttpRequest, invitation: Invitation) -> dict:
     """The answer asked for in the link (?a=…), else the current one; the current comment and mode."""
-    offered = rsvp.answers_for(invitation)
+    offered = answers_for(invitation)
     asked = request.GET.get("a", "")
     answer = asked if asked in offered else (invitation.rsvp if invitation.rsvp in offered else "")
     return {
@@ -162,14 +59,6 @@ def _initial(request: HttpRequest, invitation: Invitation) -> dict:
         "comment": invitation.rsvp_comment,
         "attendance_mode": invitation.attendance_mode,
     }
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields and field in FORM_FIELDS else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _submit(form: AnswerForm, *, invitation: Invitation, by: Member | None, channel: str) -> Invitation:
@@ -211,20 +100,20 @@ def _no_robots(response: HttpResponse, language: str) -> HttpResponse:
 
 
 def problem_response(
-    request: HttpRequest, invitation: Invitation | None, problem: rsvp.Problem
+    request: HttpRequest, invitation: Invitation | None, problem: links.Problem
 ) -> HttpResponse:
-    """The page of a link that does not work, in the invitee's language when the invitation is known.
-
-    404 for a link we do not know, 410 (Gone) for one that worked once.
-    """
+    """The page of a link that does not work, in the invitee's language when the invitation is known."""
     language = invitation_language(invitation) if invitation is not None else translation.get_language()
-    title, text = rsvp.PROBLEM_TEXTS[problem]
-    with translation.override(language):
-        context = {"invitation": invitation, "problem": problem, "title": str(title), "text": str(text)}
-        if invitation is not None:
-            context["meeting"] = invitation.meeting
-        status = 404 if problem == rsvp.Problem.INVALID else 410
-        response = render(request, "meetings/answer_problem.html", context, status=status)
+    context = {"invitation": invitation, "meeting": invitation.meeting if invitation is not None else None}
+    response = link_problem_response(
+        request,
+        "meetings/answer_problem.html",
+        problem=problem,
+        texts=links.PROBLEM_TEXTS,
+        language=language,
+        unknown=problem == links.Problem.INVALID,
+        context=context,
+    )
     return _no_robots(response, language)
 
 
@@ -232,7 +121,7 @@ def problem_response(
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     """The one-click link: GET shows the answer form (and changes nothing), POST records the answer."""
-    invitation, problem = rsvp.invitation_from_token(token)
+    invitation, problem = links.invitation_from_token(token)
     if problem is not None:
         return problem_response(request, invitation, problem)
     meeting = invitation.meeting
@@ -240,8 +129,8 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     # The invitee answers for themself: the link proved it.
     by = invitation.member if invitation.member_id else None
     with translation.override(language), timezone.override(ZoneInfo(recipient_timezone(invitation))):
-        closed = rsvp.closed_reason(invitation, by=by)
-        may_delegate = rsvp.may_send_substitute(invitation)
+        closed = closed_reason(invitation, by=by)
+        may_delegate = may_send_substitute(invitation)
         post = request.POST if request.method == "POST" and not closed else None
         # No list of colleagues without signing in: see the module's docstring.
         form = AnswerForm(
@@ -256,7 +145,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 result = _submit(form, invitation=invitation, by=by, channel=Channel.EMAIL_LINK)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error, fields=ANSWER_FORM_FIELDS)
             else:
                 invitation.refresh_from_db(fields=["rsvp", "rsvp_comment", "attendance_mode", "delegated_to"])
                 context = {
@@ -276,7 +165,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
             "sign_in_url": reverse("meetings:answer-web", args=[meeting.pk]) + "?a=delegated"
             if invitation.member_id and may_delegate
             else "",
-            "substitute_refused": "" if may_delegate else rsvp.SUBSTITUTE_REFUSED,
+            "substitute_refused": "" if may_delegate else SUBSTITUTE_REFUSED,
         }
         response = render(request, "meetings/answer.html", context)
     return _no_robots(response, language)
@@ -302,9 +191,9 @@ def _answer_page(
     invitation.meeting = meeting
     if invitation.member_id == by.pk:
         invitation.member = by  # its roles, once loaded, serve both checks below
-    closed = rsvp.closed_reason(invitation, by=by)
-    may_delegate = rsvp.may_send_substitute(invitation)
-    colleagues = [] if closed or not may_delegate else list(rsvp.colleagues_of(invitation))
+    closed = closed_reason(invitation, by=by)
+    may_delegate = may_send_substitute(invitation)
+    colleagues = [] if closed or not may_delegate else list(colleagues_of(invitation))
     label = _("Answer of %(name)s") % {"name": invitation.display_name} if for_other else ""
     post = request.POST if request.method == "POST" and not closed else None
     form = AnswerForm(
@@ -319,7 +208,7 @@ def _answer_page(
         try:
             result = _submit(form, invitation=invitation, by=by, channel=channel)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error, fields=ANSWER_FORM_FIELDS)
         else:
             answer_text = dict(Rsvp.choices)[form.cleaned_data["answer"]]
             if result.pk != invitation.pk:
@@ -342,7 +231,7 @@ def _answer_page(
         "form": form,
         "closed": closed,
         "for_other": for_other,
-        "substitute_refused": "" if may_delegate else rsvp.SUBSTITUTE_REFUSED,
+        "substitute_refused": "" if may_delegate else SUBSTITUTE_REFUSED,
         "next_url": _next_url(request),
     }
     return render(request, "meetings/answer_page.html", context)
@@ -357,7 +246,7 @@ def _invitation_rows():
 
 
 @require_http_methods(["GET", "POST"])
-@member_view
+@member_required
 def answer_web(request: HttpRequest, pk: int) -> HttpResponse:
     """The signed-in member's own answer (the meeting page posts its short form here)."""
     meeting = get_meeting_for(request.member, pk, queryset=_meeting_rows())
@@ -371,7 +260,7 @@ def answer_web(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@member_view
+@member_required
 def answer_for(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
     """The chair or secretariat records an invitee's answer, also after the deadline."""
     meeting = get_meeting_for(request.member, pk, edit=True, queryset=_meeting_rows())
@@ -379,3 +268,54 @@ def answer_for(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRespons
         _invitation_rows(), pk=invitation_pk, meeting=meeting, removed_at__isnull=True
     )
     return _answer_page(request, meeting, invitation, channel=Channel.CHAIR, for_other=True)
+
+
+PAST_PER_PAGE = 25
+
+
+def _answer_choices(meeting: Meeting, invitation: Invitation) -> list[dict]:
+    """The one-click answers offered for an upcoming meeting, except the one already given
+    (unless it is to confirm since the meeting moved: giving it again confirms it).
+
+    A hybrid meeting offers to accept on site or online (the joining mode goes with the answer).
+    """
+    if meeting.format == Meeting.Format.HYBRID:
+        options = [
+            (Invitation.Rsvp.ACCEPTED, AttendanceMode.ON_SITE, _("Accept, on site")),
+            (Invitation.Rsvp.ACCEPTED, AttendanceMode.ONLINE, _("Accept, online")),
+        ]
+    else:
+        options = [(Invitation.Rsvp.ACCEPTED, "", _("Accept"))]
+    options += [
+        (Invitation.Rsvp.TENTATIVE, "", _("Tentative")),
+        (Invitation.Rsvp.DECLINED, "", _("Decline")),
+    ]
+    return [
+        {"answer": answer, "mode": mode, "label": label}
+        for answer, mode, label in options
+        if invitation.rsvp_to_confirm
+        or not (invitation.rsvp == answer and (not mode or invitation.attendance_mode == mode))
+    ]
+
+
+@member_required
+def my_meetings(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    mine = (
+        Invitation.objects.filter(member=request.member, removed_at__isnull=True)
+        .exclude(meeting__status__in=[Meeting.Status.DRAFT, Meeting.Status.CANCELLED])
+        .select_related("meeting__group", "delegated_to__member__user", "attendance")
+    )
+    upcoming = list(mine.filter(meeting__ends_at__gte=now).order_by("meeting__starts_at", "meeting__pk"))
+    for invitation in upcoming:
+        invitation.choices = _answer_choices(invitation.meeting, invitation)
+    past = mine.filter(meeting__ends_at__lt=now).filter(
+        Q(attendance__status=Attendance.Status.PRESENT) | Q(attendance__isnull=True)
+    )
+    page = Paginator(past.order_by("-meeting__starts_at", "-meeting__pk"), PAST_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for invitation in page:
+        invitation.attended = attendance_service.recorded(invitation) is not None
+    context = {"upcoming": upcoming, "past_page": page}
+    return render(request, "meetings/my_meetings.html", context)

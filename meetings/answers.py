@@ -15,10 +15,19 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings import emails, rsvp
+from meetings import emails
 from meetings.access import may_manage
-from meetings.circulation import REACHABLE, queue_meeting_email
+from meetings.invitees import (
+    REACHABLE,
+    answer_label,
+    confirmed_new_time,
+    deadline_text,
+    is_to_confirm,
+    mark_substitute_rights,
+    taken_place,
+)
 from meetings.models import Invitation, Meeting
+from meetings.sending import queue_meeting_email
 from members.models import Administration, Member, Membership
 from members.outbox import OutboundMessage
 
@@ -32,12 +41,6 @@ COMING = frozenset({Rsvp.ACCEPTED, Rsvp.TENTATIVE})
 REMIND_AGAIN_AFTER = timedelta(hours=24)
 # Outbox rows that still wait for the worker: a reminder among them is not queued a second time.
 PENDING = (OutboundMessage.Status.QUEUED, OutboundMessage.Status.SENDING)
-
-
-def taken_place(meeting: Meeting, now: datetime | None = None) -> bool:
-    """Whether the meeting is over: marked as held, or its end has passed. Such a meeting is no
-    longer circulated, cancelled or reminded of."""
-    return meeting.status == Meeting.Status.HELD or meeting.ends_at <= (now or timezone.now())
 
 
 def chair_reminder_batch(meeting: Meeting) -> str:
@@ -93,30 +96,6 @@ class AnswersOverview:
     @property
     def invited_count(self) -> int:
         return len(self.invitations)
-
-
-def is_to_confirm(invitation: Invitation) -> bool:
-    """The answer was given before the meeting moved and the invitee has not confirmed it since."""
-    return invitation.rsvp_to_confirm and invitation.rsvp != Rsvp.NONE
-
-
-def confirmed_new_time(invitation: Invitation, meeting: Meeting) -> bool:
-    """The invitee answered after the meeting last moved: their answer holds for the new time."""
-    return (
-        meeting.time_changed_at is not None
-        and not is_to_confirm(invitation)
-        and invitation.rsvp != Rsvp.NONE
-        and invitation.rsvp_at is not None
-        and invitation.rsvp_at >= meeting.time_changed_at
-    )
-
-
-def answer_label(invitation: Invitation) -> str:
-    """The answer as the chair reads it, e.g. "Accepted – to confirm for the new time"."""
-    label = invitation.get_rsvp_display()
-    if is_to_confirm(invitation):
-        return _("%(answer)s – to confirm for the new time") % {"answer": label}
-    return label
 
 
 def answer_summary(invitations: list[Invitation]) -> list[tuple[str, int]]:
@@ -354,7 +333,7 @@ def _answering_closed(meeting: Meeting, now: datetime) -> str:
     """Why a reminder to answer makes no sense any more (the RSVP deadline passed), else ""."""
     if meeting.rsvp_deadline and meeting.rsvp_deadline <= now:
         return _("Answers were due by %(deadline)s: answering has closed, so nobody is reminded.") % {
-            "deadline": rsvp.deadline_text(meeting)
+            "deadline": deadline_text(meeting)
         }
     return ""
 
@@ -405,7 +384,7 @@ def remind_unanswered(*, meeting: Meeting, by: Member) -> int:
     # The emails read the agenda and documents, the organiser (reply address) and the group,
     # and whether each invitee may send a substitute (their one-click links).
     loaded = Meeting.objects.with_detail_data().get(pk=meeting.pk)
-    rsvp.mark_substitute_rights(loaded, candidates)
+    mark_substitute_rights(loaded, candidates)
     batch = chair_reminder_batch(meeting)
     seen: set[str] = set()
     queued = 0

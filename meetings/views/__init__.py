@@ -1,0 +1,1 @@
+"""The pages of meetings/, one module per feature; each holds views only."""
