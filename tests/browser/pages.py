@@ -34,6 +34,8 @@ def member_paths(email: str, demo: Meeting) -> list[str]:
         "/meetings/past/",
         "/meetings/my/",
         f"/meetings/{demo.pk}/answer/",
+        # The demo has no action plan yet: the plan and commitment pages join when it has.
+        "/commitments/",
     ]
     if email.startswith("chair"):
         paths += [
@@ -54,6 +56,7 @@ def member_paths(email: str, demo: Meeting) -> list[str]:
             f"/meetings/{demo.pk}/documents/upload/",
             f"/meetings/{demo.pk}/cancel/",
             "/meetings/statistics/",
+            "/commitments/plans/new/",
         ]
     return paths
 
