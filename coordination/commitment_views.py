@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from coordination import access, services
 from coordination.forms import CommitmentForm, IndicatorForm, MilestoneForm, PartForm, ProgressUpdateForm
 from coordination.models import Commitment, CommitmentPart, Evidence
-from coordination.plan_views import _add_errors, _posted
+from core.forms import add_service_errors, posted
 from core.i18n import page_language
 from members import documents
 from members.access import member_required
@@ -60,7 +60,7 @@ def _commitment_initial(commitment: Commitment) -> dict:
 def commitment_create(request: HttpRequest, slug: str, edition_pk: int) -> HttpResponse:
     plan = access.get_plan(request.member, slug, manage=True)
     edition = get_object_or_404(plan.editions.select_related("plan__owner_group"), pk=edition_pk)
-    form = CommitmentForm(_posted(request), edition=edition, initial={"is_public": True})
+    form = CommitmentForm(posted(request), edition=edition, initial={"is_public": True})
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -79,7 +79,7 @@ def commitment_create(request: HttpRequest, slug: str, edition_pk: int) -> HttpR
                 is_public=data["is_public"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The commitment was created. Name the focal points of each part."))
             return redirect("coordination:commitment-detail", pk=commitment.pk)
@@ -93,7 +93,7 @@ def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.member, pk, manage=True, queryset=Commitment.objects.select_related("edition__plan")
     )
     form = CommitmentForm(
-        _posted(request), edition=commitment.edition, creating=False, initial=_commitment_initial(commitment)
+        posted(request), edition=commitment.edition, creating=False, initial=_commitment_initial(commitment)
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -107,7 +107,7 @@ def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 commitment=commitment, by=request.member, texts=form.texts(), **changes
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The commitment was saved."))
             return redirect("coordination:commitment-detail", pk=commitment.pk)
@@ -119,7 +119,7 @@ def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required
 def part_create(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = access.get_commitment(request.member, pk, manage=True)
-    form = PartForm(_posted(request), commitment=commitment, initial={"weight": 1})
+    form = PartForm(posted(request), commitment=commitment, initial={"weight": 1})
     if form.is_valid():
         try:
             services.add_part(
@@ -130,7 +130,7 @@ def part_create(request: HttpRequest, pk: int) -> HttpResponse:
                 focal_points=form.cleaned_data["focal_points"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The part was added."))
             return redirect("coordination:commitment-detail", pk=commitment.pk)
@@ -155,7 +155,7 @@ def _managed_part(request: HttpRequest, pk: int) -> CommitmentPart:
 def part_edit(request: HttpRequest, pk: int) -> HttpResponse:
     part = _managed_part(request, pk)
     initial = {"weight": part.weight, "focal_points": list(part.focal_points.all())}
-    form = PartForm(_posted(request), commitment=part.commitment, part=part, initial=initial)
+    form = PartForm(posted(request), commitment=part.commitment, part=part, initial=initial)
     if form.is_valid():
         try:
             services.update_part(
@@ -165,7 +165,7 @@ def part_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 focal_points=form.cleaned_data["focal_points"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The part was saved."))
             return redirect("coordination:commitment-detail", pk=part.commitment_id)
@@ -191,7 +191,7 @@ def part_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def update_create(request: HttpRequest, pk: int) -> HttpResponse:
     """A focal point (or the chair, vice-chair, secretariat) reports on a part."""
     part = access.get_part_to_report(request.member, pk)
-    data = _posted(request)
+    data = posted(request)
     form = ProgressUpdateForm(data, request.FILES if data is not None else None, part=part)
     if form.is_valid():
         cleaned = form.cleaned_data
@@ -209,7 +209,7 @@ def update_create(request: HttpRequest, pk: int) -> HttpResponse:
                 files=cleaned["files"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your update was recorded."))
             return redirect("coordination:commitment-detail", pk=part.commitment_id)
@@ -220,7 +220,7 @@ def update_create(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required
 def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = access.get_commitment(request.member, pk, manage=True)
-    form = MilestoneForm(_posted(request))
+    form = MilestoneForm(posted(request))
     if form.is_valid():
         try:
             services.add_milestone(
@@ -231,7 +231,7 @@ def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
                 done_on=form.cleaned_data["done_on"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The milestone was added."))
             return redirect("coordination:commitment-detail", pk=commitment.pk)
@@ -242,7 +242,7 @@ def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required
 def indicator_create(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = access.get_commitment(request.member, pk, manage=True)
-    form = IndicatorForm(_posted(request))
+    form = IndicatorForm(posted(request))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -257,7 +257,7 @@ def indicator_create(request: HttpRequest, pk: int) -> HttpResponse:
                 measured_on=data["measured_on"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The indicator was added."))
             return redirect("coordination:commitment-detail", pk=commitment.pk)

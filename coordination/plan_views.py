@@ -11,20 +11,8 @@ from django.utils.translation import gettext as _
 from coordination import access, services
 from coordination.forms import ChapterForm, EditionForm, PlanForm
 from coordination.models import ActionPlan, Commitment, PlanEdition
+from core.forms import add_service_errors, posted
 from members.access import member_required
-
-
-def _posted(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError on the form: on its field when the form has it, else on top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @member_required
@@ -85,7 +73,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
     groups = access.managed_groups(request.member)
     if not groups.exists():
         raise PermissionDenied
-    form = PlanForm(_posted(request), groups=groups)
+    form = PlanForm(posted(request), groups=groups)
     if form.is_valid():
         try:
             plan = services.create_plan(
@@ -96,7 +84,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
                 is_public=form.cleaned_data["is_public"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The plan was created. Add its first edition."))
             return redirect("coordination:edition-create", slug=plan.slug)
@@ -110,7 +98,7 @@ def plan_edit(request: HttpRequest, slug: str) -> HttpResponse:
     initial = {
         name: getattr(plan, name) for name in PlanForm(groups=groups, plan=plan).fields if hasattr(plan, name)
     }
-    form = PlanForm(_posted(request), groups=groups, plan=plan, initial=initial)
+    form = PlanForm(posted(request), groups=groups, plan=plan, initial=initial)
     if form.is_valid():
         try:
             services.update_plan(
@@ -121,7 +109,7 @@ def plan_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 owner_group=form.cleaned_data["owner_group"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The plan was saved."))
             return redirect("coordination:plan-detail", slug=plan.slug)
@@ -132,7 +120,7 @@ def plan_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def edition_create(request: HttpRequest, slug: str) -> HttpResponse:
     plan = access.get_plan(request.member, slug, manage=True)
     previous = plan.editions.order_by("-starts_on", "-pk").first()
-    form = EditionForm(_posted(request), initial={"carry_over": True})
+    form = EditionForm(posted(request), initial={"carry_over": True})
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -145,7 +133,7 @@ def edition_create(request: HttpRequest, slug: str) -> HttpResponse:
                 carry_over=data["carry_over"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The edition was created."))
             return redirect(f"{plan_url(plan)}?edition={edition.pk}")
@@ -162,14 +150,14 @@ def plan_url(plan: ActionPlan) -> str:
 def chapter_create(request: HttpRequest, slug: str, edition_pk: int) -> HttpResponse:
     plan = access.get_plan(request.member, slug, manage=True)
     edition = get_object_or_404(plan.editions, pk=edition_pk)
-    form = ChapterForm(_posted(request))
+    form = ChapterForm(posted(request))
     if form.is_valid():
         try:
             services.create_chapter(
                 edition=edition, by=request.member, texts=form.texts(), code=form.cleaned_data["code"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The chapter was added."))
             return redirect(f"{plan_url(plan)}?edition={edition.pk}")
