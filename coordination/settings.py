@@ -252,7 +252,7 @@ ANYMAIL_PROVIDERS = {
 EMAIL_PROVIDER = _env.get("EMAIL_PROVIDER", "file").strip().lower()
 _email_file_path = Path(_env.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 if EMAIL_PROVIDER == "file":
-    _mailer = {"BACKEND": "members.mail.EmlFileBackend", "OPTIONS": {"file_path": str(_email_file_path)}}
+    _mailer = {"BACKEND": "core.mail.EmlFileBackend", "OPTIONS": {"file_path": str(_email_file_path)}}
 elif EMAIL_PROVIDER == "console":
     _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
 elif EMAIL_PROVIDER == "smtp":

@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import translation
 
+from core.i18n import remember_language
+from members.join_links import SESSION_KEY, pending_invitation_in_session, session_invitation_problem
 from members.models import Member, User
 from members.outbox import Kind
 from members.services import queue_message
@@ -17,22 +19,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # People join by invitation: a valid invitation link opens sign-up for its address.
-        from members.forms import SESSION_KEY, pending_invitation_in_session
-
-        invitation_id = request.session.get(SESSION_KEY)
-        if not invitation_id:
+        if not request.session.get(SESSION_KEY):
             return False
         if pending_invitation_in_session(request) is not None:
             return True
         # The link was used, withdrawn or expired since it was followed: say which.
-        from members import invitations
-        from members.invitation_views import problem_response
-        from members.models import JoinInvitation
-
-        request.session.pop(SESSION_KEY, None)
-        invitation = JoinInvitation.objects.filter(pk=invitation_id).first()
-        problem = (invitations.problem_of(invitation) if invitation else None) or invitations.Problem.UNKNOWN
-        raise ImmediateHttpResponse(problem_response(request, invitation, problem))
+        raise ImmediateHttpResponse(session_invitation_problem(request))
 
     def save_user(self, request: HttpRequest, user, form, commit: bool = True):
         # The invitation sign-up form (members.forms) also asks for the name and language.
@@ -88,12 +80,5 @@ class AccountAdapter(DefaultAccountAdapter):
     def post_login(self, request: HttpRequest, user, **kwargs) -> HttpResponse:
         response = super().post_login(request, user, **kwargs)
         # Keep the preference after sign-out too: pages for this browser stay in that language.
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            user.language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            httponly=True,
-        )
+        remember_language(response, user.language)
         return response

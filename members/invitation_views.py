@@ -16,10 +16,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.i18n import remember_language
 from members import invitations
 from members.access import Action, member_required, require
-from members.forms import SESSION_KEY, ImportForm, InviteForm
+from members.forms import ImportForm, InviteForm
 from members.invitations import Problem
+from members.join_links import SESSION_KEY, problem_response
 from members.models import Group, JoinInvitation, User
 
 # --- For the chair and secretariat -----------------------------------------------------------
@@ -176,36 +178,6 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # --- For the person invited --------------------------------------------------------------------
 
 
-def problem_response(
-    request: HttpRequest, invitation: JoinInvitation | None, problem: Problem
-) -> HttpResponse:
-    """The page of a link that does not work, in the invitee's language when the invitation is known.
-
-    404 for a link we do not know, 410 (Gone) for one that worked once.
-    """
-    language = invitation.language if invitation is not None else translation.get_language()
-    title, text = invitations.PROBLEM_TEXTS[problem]
-    with translation.override(language):
-        # Whoever accepted the invitation and follows the link again is shown the way to the group.
-        accepted_by_visitor = (
-            problem == Problem.USED
-            and request.user.is_authenticated
-            and invitation.accepted_by is not None
-            and invitation.accepted_by.user_id == request.user.pk
-        )
-        context = {
-            "invitation": invitation,
-            "problem": problem,
-            "title": str(title),
-            "text": str(text),
-            "accepted_by_visitor": accepted_by_visitor,
-        }
-        status = 404 if problem == Problem.UNKNOWN else 410
-        response = render(request, "members/join_problem.html", context, status=status)
-    response["Content-Language"] = language
-    return response
-
-
 def _invitee_language(request: HttpRequest, invitation: JoinInvitation) -> str | None:
     """The invitation's language for a visitor who has not chosen one (signed out, no cookie)."""
     if request.user.is_authenticated or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
@@ -242,14 +214,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         response = redirect("account_signup")
         if not request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
             # The sign-up page then speaks the invitee's language too.
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                invitation.language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-                httponly=True,
-            )
+            remember_language(response, invitation.language)
         return response
 
     language = _invitee_language(request, invitation)

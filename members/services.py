@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from members import documents
 from members.models import (
     Administration,
     Group,
@@ -26,9 +27,9 @@ from members.models import (
 )
 from members.outbox import MANDATORY_KINDS, OutboundMessage
 from members.signals import member_anonymised
+from members.tasks import FAILED_INTERRUPTED, REQUEUED_INTERRUPTED, schedule_delivery
 
 Status = OutboundMessage.Status
-OUTBOX_STALE_AFTER = timedelta(minutes=15)
 
 
 # --- The outbox -------------------------------------------------------------------------
@@ -38,8 +39,6 @@ SUPPRESSED_NO_ADDRESS = gettext_noop("No email address.")
 SUPPRESSED_DEACTIVATED = gettext_noop("The member was deactivated.")
 SUPPRESSED_MUTED = gettext_noop("The member turned this kind of email off.")
 FAILED_INVALID_ADDRESS = gettext_noop("The email address is not valid.")
-REQUEUED_INTERRUPTED = gettext_noop("Queued again after an interrupted attempt.")
-FAILED_INTERRUPTED = gettext_noop("Every attempt was interrupted; no further attempt will be made.")
 OUTBOX_REASONS = frozenset(
     {
         SUPPRESSED_NO_ADDRESS,
@@ -107,36 +106,9 @@ def queue_message(
         last_error=reason,
     )
     if status == Status.QUEUED:
-        from members.tasks import schedule_delivery
-
         # After commit: the worker must see the row, and a rollback must send nothing.
         transaction.on_commit(partial(schedule_delivery, message.pk), robust=True)
     return message
-
-
-def requeue_stale_messages(older_than: timedelta = OUTBOX_STALE_AFTER) -> int:
-    """Put back rows a crashed worker left in "sending". Returns how many.
-
-    The row keeps its Message-ID, so in the rare case the crash came after the provider
-    accepted the message, receiving mail systems see the same message, not a new one.
-    A row that was interrupted on every one of its attempts fails instead of looping forever.
-    """
-    from members.tasks import MAX_ATTEMPTS
-
-    now = timezone.now()
-    stale = OutboundMessage.objects.filter(status=Status.SENDING, status_changed_at__lte=now - older_than)
-    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=Status.FAILED,
-        next_attempt_at=None,
-        last_error=FAILED_INTERRUPTED,
-        status_changed_at=now,
-    )
-    return stale.update(
-        status=Status.QUEUED,
-        next_attempt_at=None,
-        last_error=REQUEUED_INTERRUPTED,
-        status_changed_at=now,
-    )
 
 
 @transaction.atomic
@@ -150,8 +122,6 @@ def retry_message(*, message: OutboundMessage) -> None:
     if not updated:
         raise ValidationError(_("Only failed messages can be sent again."))
     message.status, message.next_attempt_at, message.status_changed_at = Status.QUEUED, None, now
-    from members.tasks import schedule_delivery
-
     transaction.on_commit(partial(schedule_delivery, message.pk), robust=True)
 
 
@@ -427,8 +397,6 @@ def update_public_page(*, group: Group, changes: dict) -> Group:
 @transaction.atomic
 def add_group_link(*, group: Group, title: dict[str, str], url: str = "", upload=None) -> GroupLink:
     """A useful link, or a public document (checked like every upload), on the group's public page."""
-    from members import documents
-
     if bool(url) == bool(upload):
         raise ValidationError(_("Give either an address or a document, not both."))
     fields = {f"title_{code}": title.get(code, "") for code, _n in settings.LANGUAGES}

@@ -184,8 +184,6 @@ def flush_outbox() -> int:
 
     Rows a crashed worker left "sending" are put back first, so nobody is skipped.
     """
-    from members.services import requeue_stale_messages
-
     requeue_stale_messages()
     due = (
         OutboundMessage.objects.filter(status=Status.QUEUED)
@@ -197,3 +195,38 @@ def flush_outbox() -> int:
     for message_id in ids:
         deliver_message.call(message_id)
     return len(ids)
+
+
+OUTBOX_STALE_AFTER = timedelta(minutes=15)
+
+
+
+REQUEUED_INTERRUPTED = gettext_noop("Queued again after an interrupted attempt.")
+
+
+
+FAILED_INTERRUPTED = gettext_noop("Every attempt was interrupted; no further attempt will be made.")
+
+
+
+def requeue_stale_messages(older_than: timedelta = OUTBOX_STALE_AFTER) -> int:
+    """Put back rows a crashed worker left in "sending". Returns how many.
+
+    The row keeps its Message-ID, so in the rare case the crash came after the provider
+    accepted the message, receiving mail systems see the same message, not a new one.
+    A row that was interrupted on every one of its attempts fails instead of looping forever.
+    """
+    now = timezone.now()
+    stale = OutboundMessage.objects.filter(status=Status.SENDING, status_changed_at__lte=now - older_than)
+    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Status.FAILED,
+        next_attempt_at=None,
+        last_error=FAILED_INTERRUPTED,
+        status_changed_at=now,
+    )
+    return stale.update(
+        status=Status.QUEUED,
+        next_attempt_at=None,
+        last_error=REQUEUED_INTERRUPTED,
+        status_changed_at=now,
+    )

@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from core.i18n import remember_language
 from members import services
 from members.access import Action, can, current_roles, may_change_membership, member_required, require
+from members.forms import ChangeRoleForm, GroupLinkForm, ProfileForm, PublicPageForm
+from members.middleware import remember_timezone
 from members.models import Group, GroupLink, Membership
-from members.page_forms import ChangeRoleForm, GroupLinkForm, ProfileForm, PublicPageForm
 
 
 @require_POST
@@ -204,13 +206,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Your profile was saved."))
         response = redirect("members:profile")
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            data["language"],
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
+        remember_language(response, data["language"])
+        remember_timezone(request, data["timezone"])
         return response
     memberships = Membership.objects.filter(member=member).select_related("group").order_by("-start")
     context = {"form": form, "member": member, "memberships": memberships}

@@ -7,9 +7,9 @@ from email.parser import BytesParser
 
 import pytest
 
+from core.mail import EmlFileBackend
 from members import services
 from members.emails import build_email
-from members.mail import EmlFileBackend
 from members.outbox import Kind
 from tests.factories import make_member
 

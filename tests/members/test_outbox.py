@@ -431,7 +431,7 @@ def test_send_queued_mail_command_loops_until_stopped(mailoutbox, monkeypatch):
         if len(naps) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr("members.periodic.time.sleep", sleep)
+    monkeypatch.setattr("core.periodic.time.sleep", sleep)
     call_command("send_queued_mail", loop=30)
 
     assert naps == [30, 30]
@@ -472,6 +472,6 @@ def test_periodic_commands_loop_at_their_own_interval_when_none_is_given(command
         naps.append(duration)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("members.periodic.time.sleep", sleep)
+    monkeypatch.setattr("core.periodic.time.sleep", sleep)
     call_command(command, "--loop", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert naps == [seconds]

@@ -23,8 +23,8 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import DatabaseError
 
+from core.periodic import PeriodicCommand
 from meetings import inbound
-from members.periodic import PeriodicCommand
 
 logger = logging.getLogger(__name__)
 

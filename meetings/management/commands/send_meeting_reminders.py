@@ -1,7 +1,7 @@
 """Queue the meeting reminders that are due. Run it from cron every 15 minutes, or with --loop."""
 
+from core.periodic import PeriodicCommand
 from meetings import circulation
-from members.periodic import PeriodicCommand
 
 
 class Command(PeriodicCommand):

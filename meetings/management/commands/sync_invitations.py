@@ -10,9 +10,9 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from core.periodic import PeriodicCommand
 from meetings import services
 from meetings.models import Meeting
-from members.periodic import PeriodicCommand
 
 
 def sync_upcoming(*, now=None) -> tuple[int, int, list[tuple[int, Exception]]]:

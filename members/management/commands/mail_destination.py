@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from members.mail import describe_mailer
+from core.mail import describe_mailer
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """The outbox's periodic safety net, for cron or the worker host: `manage.py send_queued_mail`."""
 
-from members.periodic import PeriodicCommand
+from core.periodic import PeriodicCommand
 from members.tasks import flush_outbox
 
 

@@ -3,8 +3,14 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections, connection
 
-from members.db import refresh_connections
+
+def refresh_connections() -> None:
+    """Between rounds of a long-running command: drop connections the database closed or that
+    are too old. Never inside a transaction (a test's, or a caller's), whose connection must stay."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 class PeriodicCommand(BaseCommand):
