@@ -5,11 +5,14 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Chapter, Commitment, CommitmentPart, Completion, PlanEdition, Status
 from core.translated import language_verbose_name
 from members import date_window, documents
+from members.invitations import IMPORT_MAX_ROWS
 from members.models import Administration, Group, Member
 
 MAX_LINKS = 5
@@ -329,3 +332,24 @@ class IndicatorForm(TextsForm):
         self.fields["measured_on"] = date_window.DateField(
             label=_("Measured on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
         )
+
+
+class PlanImportForm(forms.Form):
+    """A spreadsheet of commitments to load into one of the plan's editions (coordination.imports)."""
+
+    edition = forms.ModelChoiceField(
+        label=_("Edition"), queryset=PlanEdition.objects.none(), empty_label=None
+    )
+    file = forms.FileField(
+        label=_("Spreadsheet (CSV or XLSX)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def __init__(self, *args, editions, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["edition"].queryset = editions
+        # Formatted here, not at import time, so that it comes out in the reader's language.
+        self.fields["file"].help_text = gettext("At most %(size)s and %(rows)d rows.") % {
+            "size": filesizeformat(settings.IMPORT_MAX_BYTES),
+            "rows": IMPORT_MAX_ROWS,
+        }

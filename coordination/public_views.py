@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from coordination.models import ActionPlan
 from meetings.models import Meeting
 from members import documents
 from members.models import Group, GroupLink, Membership
@@ -38,6 +39,7 @@ def group_public(request: HttpRequest, slug: str) -> HttpResponse:
         "group": group,
         "officers": [o for o in officers if o.member.is_active],
         "meetings": meetings,
+        "public_plans": ActionPlan.objects.public().filter(owner_group=group).order_by("slug"),
         # Shown as text with [at] and [dot]; static/js/contact.js turns it into a mailto link.
         "contact_user": user_part,
         "contact_domain_parts": domain.split(".") if domain else [],

@@ -25,6 +25,8 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("meetings/", include("meetings.urls")),
     path("commitments/", include("coordination.commitment_urls")),
+    path("commitments/", include("coordination.tracker_urls")),
+    path("plans/", include("coordination.public_plan_urls")),
     # Provider webhooks (delivery tracking), authenticated by ANYMAIL_WEBHOOK_SECRET.
     path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
