@@ -12,6 +12,7 @@ admin and search; `any_language_filled("title")` is the condition "at least one 
 
 from collections.abc import Iterable
 
+from django import forms
 from django.conf import settings
 from django.db import models
 from django.utils.text import format_lazy
@@ -55,18 +56,23 @@ class TranslatedField:
 
     Not a database field itself: `contribute_to_class` adds one blank-able field per language
     (all made by `field_class` with `options`) and leaves a read-only property under `name`.
+    Forms get the same fields from `language_form_fields`, the admin the names from
+    `translated_names`.
     """
 
     def __init__(self, field_class: type[models.Field], verbose_name: str, **options) -> None:
-        self.field_class = field_class
         self.verbose_name = verbose_name
-        self.options = {"blank": True, **options}
         self.name = ""
+        # Made here, while the class body is read, so the language columns keep the place of the
+        # declaration among the model's fields (forms and the admin list fields in that order).
+        self.fields = {
+            code: field_class(language_verbose_name(verbose_name, code), **{"blank": True, **options})
+            for code in LANGUAGE_CODES
+        }
 
     def contribute_to_class(self, cls: type[models.Model], name: str) -> None:
         self.name = name
-        for code in LANGUAGE_CODES:
-            field = self.field_class(language_verbose_name(self.verbose_name, code), **self.options)
+        for code, field in self.fields.items():
             cls.add_to_class(f"{name}_{code}", field)
         setattr(cls, name, self)
         translated = dict(getattr(cls, "translated_fields", {}))
@@ -86,3 +92,24 @@ def translated_field_names(model: type[models.Model], fields: Iterable[str] | No
     """The language columns of `model`'s translated fields (all of them, or those named)."""
     declared = getattr(model, "translated_fields", {})
     return translated_names(*(fields if fields is not None else declared))
+
+
+def language_form_fields(
+    name: str, label: str, *, textarea: bool = False, max_length: int | None = None, help_text: str = ""
+) -> dict[str, forms.Field]:
+    """{`name`_nl: field, …}: one optional form field per language, labelled "label (language)" like
+    the model's columns, its input marked with the language (lang="nl") for spelling and speech."""
+    fields: dict[str, forms.Field] = {}
+    for code in LANGUAGE_CODES:
+        if textarea:
+            widget: forms.Widget = forms.Textarea(attrs={"rows": 4, "lang": code})
+        else:
+            widget = forms.TextInput(attrs={"lang": code})
+        fields[f"{name}_{code}"] = forms.CharField(
+            label=language_verbose_name(label, code),
+            required=False,
+            max_length=max_length,
+            widget=widget,
+            help_text=help_text,
+        )
+    return fields

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.translated import translated_names
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -16,7 +17,7 @@ from meetings.models import (
 class AgendaItemInline(admin.TabularInline):
     model = AgendaItem
     extra = 0
-    fields = ("position", "title_en", "title_nl", "title_fr", "kind", "duration_minutes")
+    fields = ("position", *translated_names("title"), "kind", "duration_minutes")
     ordering = ("position",)
 
 
@@ -24,7 +25,7 @@ class AgendaItemInline(admin.TabularInline):
 class MeetingAdmin(admin.ModelAdmin):
     list_display = ("__str__", "group", "starts_at", "format", "status", "sequence", "circulated_at")
     list_filter = ("status", "format", "kind", "group")
-    search_fields = ("title_nl", "title_fr", "title_de", "title_en")
+    search_fields = translated_names("title")
     date_hierarchy = "starts_at"
     list_select_related = ("group",)
     raw_id_fields = ("organiser", "series")
@@ -80,7 +81,7 @@ class InvitationAdmin(admin.ModelAdmin):
 class AgendaItemAdmin(admin.ModelAdmin):
     list_display = ("__str__", "meeting", "position", "kind", "duration_minutes")
     list_filter = ("kind",)
-    search_fields = ("title_nl", "title_fr", "title_de", "title_en")
+    search_fields = translated_names("title")
     list_select_related = ("meeting",)
     raw_id_fields = ("meeting", "presenter", "presenter_administration")
 

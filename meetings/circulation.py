@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.translated import translated_names
 from meetings import emails, sending, services
 from meetings.invitees import REACHABLE, UNANSWERED, invitation_language, mark_substitute_rights
 from meetings.models import Invitation, Meeting
@@ -139,7 +140,7 @@ def circulate_agenda(*, meeting: Meeting, by: Member | None, note: str = "") -> 
     return len(recipients)
 
 
-NOTE_FIELDS = tuple(f"cancellation_note_{code}" for code, _name in settings.LANGUAGES)
+NOTE_FIELDS = tuple(translated_names("cancellation_note"))
 
 
 @transaction.atomic

@@ -3,7 +3,6 @@
 from datetime import date
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.translated import language_form_fields, translated_names
 from meetings import attendance as attendance_service
 from meetings import rsvp
 from meetings.invitees import SUBSTITUTE_REFUSED
@@ -55,38 +55,16 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def _language_fields(prefix: str, label, *, textarea: bool = False, help_text="") -> dict[str, forms.Field]:
-    fields = {}
-    for code, _name in settings.LANGUAGES:
-        full_label = _("%(field)s (%(language)s)") % {
-            "field": label,
-            "language": LANGUAGE_NAMES.get(code, code),
-        }
-        if textarea:
-            field = forms.CharField(
-                label=full_label,
-                required=False,
-                widget=forms.Textarea(attrs={"rows": 4, "lang": code}),
-                help_text=help_text,
-            )
-        else:
-            field = forms.CharField(
-                label=full_label, required=False, max_length=255, widget=forms.TextInput(attrs={"lang": code})
-            )
-        fields[f"{prefix}_{code}"] = field
-    return fields
-
-
 class LanguageGroups:
     """The language versions of the title and of the description, for templates to group them."""
 
     @property
     def title_fields(self) -> list:
-        return [self[f"title_{code}"] for code, _name in settings.LANGUAGES]
+        return [self[name] for name in translated_names("title")]
 
     @property
     def description_fields(self) -> list:
-        return [self[f"description_{code}"] for code, _name in settings.LANGUAGES]
+        return [self[name] for name in translated_names("description")]
 
 
 class AdministrationChoiceField(forms.ModelMultipleChoiceField):
@@ -109,8 +87,8 @@ class AdministrationChoiceField(forms.ModelMultipleChoiceField):
 
 def meeting_fields() -> dict[str, forms.Field]:
     fields: dict[str, forms.Field] = {}
-    fields.update(_language_fields("title", _("Title")))
-    fields.update(_language_fields("description", _("Description"), textarea=True))
+    fields.update(language_form_fields("title", _("Title"), max_length=255))
+    fields.update(language_form_fields("description", _("Description"), textarea=True))
     fields["kind"] = forms.ChoiceField(label=_("Kind of meeting"), choices=Meeting.Kind.choices)
     fields["starts_at"] = date_window.DateTimeField(label=_("Starts"), widget=DateTimeInput())
     fields["ends_at"] = date_window.DateTimeField(label=_("Ends"), widget=DateTimeInput())
@@ -199,8 +177,7 @@ class MeetingForm(LanguageGroups, forms.Form):
 
 def meeting_initial(meeting: Meeting) -> dict:
     fields = [
-        *(f"title_{code}" for code, _name in settings.LANGUAGES),
-        *(f"description_{code}" for code, _name in settings.LANGUAGES),
+        *translated_names("title", "description"),
         "kind",
         "status",
         "starts_at",
@@ -321,8 +298,8 @@ class AgendaItemForm(LanguageGroups, forms.Form):
         if item is not None and "initial" not in kwargs:
             kwargs["initial"] = agenda_item_initial(item)
         super().__init__(*args, **kwargs)
-        self.fields.update(_language_fields("title", _("Title")))
-        self.fields.update(_language_fields("description", _("Description"), textarea=True))
+        self.fields.update(language_form_fields("title", _("Title"), max_length=255))
+        self.fields.update(language_form_fields("description", _("Description"), textarea=True))
         self.fields["kind"] = forms.ChoiceField(label=_("Type"), choices=AgendaItem.Kind.choices)
         self.fields["duration_minutes"] = forms.IntegerField(
             label=_("Planned duration (minutes)"), min_value=1, max_value=MAX_AGENDA_ITEM_MINUTES, initial=15
@@ -347,7 +324,7 @@ class AgendaItemForm(LanguageGroups, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        titles = [cleaned.get(f"title_{code}") for code, _name in settings.LANGUAGES]
+        titles = [cleaned.get(name) for name in translated_names("title")]
         if not any(title and title.strip() for title in titles):
             raise forms.ValidationError(_("Give the item a title in at least one language."))
         return cleaned
@@ -355,8 +332,7 @@ class AgendaItemForm(LanguageGroups, forms.Form):
 
 def agenda_item_initial(item: AgendaItem) -> dict:
     fields = [
-        *(f"title_{code}" for code, _name in settings.LANGUAGES),
-        *(f"description_{code}" for code, _name in settings.LANGUAGES),
+        *translated_names("title", "description"),
         "kind",
         "duration_minutes",
         "presenter",
@@ -450,7 +426,7 @@ class CancelForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        notes = _language_fields("cancellation_note", _("Message to the invitees"), textarea=True)
+        notes = language_form_fields("cancellation_note", _("Message to the invitees"), textarea=True)
         for name, field in notes.items():
             self.fields[name] = forms.CharField(
                 label=field.label, required=False, max_length=self.MAX_NOTE, widget=field.widget
@@ -458,7 +434,7 @@ class CancelForm(forms.Form):
 
     @property
     def note_names(self) -> list[str]:
-        return [f"cancellation_note_{code}" for code, _name in settings.LANGUAGES]
+        return translated_names("cancellation_note")
 
     @property
     def note_fields(self) -> list:

@@ -4,7 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.i18n import localized
+from core.translated import TranslatedField, any_language_filled
 from members.models import Administration, Group, Member, Membership
 
 
@@ -106,14 +106,8 @@ class Meeting(models.Model):
     series = models.ForeignKey(
         MeetingSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings"
     )
-    title_nl = models.CharField(_("title (Dutch)"), max_length=255, blank=True)
-    title_fr = models.CharField(_("title (French)"), max_length=255, blank=True)
-    title_de = models.CharField(_("title (German)"), max_length=255, blank=True)
-    title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
-    description_nl = models.TextField(_("description (Dutch)"), blank=True)
-    description_fr = models.TextField(_("description (French)"), blank=True)
-    description_de = models.TextField(_("description (German)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
+    title = TranslatedField(models.CharField, _("title"), max_length=255)
+    description = TranslatedField(models.TextField, _("description"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.WORKING_GROUP)
     format = models.CharField(_("format"), max_length=20, choices=Format.choices, default=Format.ON_SITE)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -140,10 +134,7 @@ class Meeting(models.Model):
     circulated_at = models.DateTimeField(_("agenda circulated at"), null=True, blank=True)
     # When the date or time last moved after circulation: answers given before it are to confirm.
     time_changed_at = models.DateTimeField(_("time changed at"), null=True, blank=True)
-    cancellation_note_nl = models.TextField(_("cancellation note (Dutch)"), blank=True)
-    cancellation_note_fr = models.TextField(_("cancellation note (French)"), blank=True)
-    cancellation_note_de = models.TextField(_("cancellation note (German)"), blank=True)
-    cancellation_note_en = models.TextField(_("cancellation note (English)"), blank=True)
+    cancellation_note = TranslatedField(models.TextField, _("cancellation note"))
     # What the last circulated version said (time, place, agenda): the update email tells
     # invitees what changed since (meetings.circulation.changes_since_circulation).
     circulated_version = models.JSONField(default=dict, blank=True, editable=False)
@@ -167,24 +158,12 @@ class Meeting(models.Model):
                 condition=Q(ends_at__gt=models.F("starts_at")), name="meeting_ends_after_start"
             ),
             models.CheckConstraint(
-                condition=~Q(title_nl="", title_fr="", title_de="", title_en=""), name="meeting_has_a_title"
+                condition=any_language_filled("title"), name="meeting_has_a_title"
             ),
         ]
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def title(self) -> str:
-        return localized(self, "title")
-
-    @property
-    def description(self) -> str:
-        return localized(self, "description")
-
-    @property
-    def cancellation_note(self) -> str:
-        return localized(self, "cancellation_note")
 
     @property
     def uid(self) -> str:
@@ -204,14 +183,8 @@ class AgendaItem(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
     position = models.PositiveIntegerField(_("position"), default=0)
-    title_nl = models.CharField(_("title (Dutch)"), max_length=255, blank=True)
-    title_fr = models.CharField(_("title (French)"), max_length=255, blank=True)
-    title_de = models.CharField(_("title (German)"), max_length=255, blank=True)
-    title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
-    description_nl = models.TextField(_("description (Dutch)"), blank=True)
-    description_fr = models.TextField(_("description (French)"), blank=True)
-    description_de = models.TextField(_("description (German)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
+    title = TranslatedField(models.CharField, _("title"), max_length=255)
+    description = TranslatedField(models.TextField, _("description"))
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.INFORMATION)
     presenter = models.ForeignKey(
         Member,
@@ -237,21 +210,13 @@ class AgendaItem(models.Model):
         ordering = ["meeting", "position", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(title_nl="", title_fr="", title_de="", title_en=""),
+                condition=any_language_filled("title"),
                 name="agenda_item_has_a_title",
             ),
         ]
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def title(self) -> str:
-        return localized(self, "title")
-
-    @property
-    def description(self) -> str:
-        return localized(self, "description")
 
 
 class Document(models.Model):

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.i18n import LANGUAGE_CODES
 from meetings import sending
 from meetings.invitees import (
     ANSWER_ACTIONS,
@@ -34,7 +35,6 @@ Channel = RsvpAnswer.Channel
 Source = Invitation.Source
 
 MAX_COMMENT = 1000
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 # Answers given without signing in: the token or the calendar proved who answers.
 SIGNED_OUT_CHANNELS = frozenset({Channel.EMAIL_LINK, Channel.CALENDAR})
 

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from core.i18n import localized
+from core.translated import translated_names
 from meetings import calendar, emails
 from meetings.invitees import REACHABLE, mark_replaced, mark_substitute_rights, reply_address
 from meetings.models import Invitation, Meeting
@@ -128,20 +129,13 @@ def version_of(meeting: Meeting) -> dict:
         "format": meeting.format,
         "location": meeting.location,
         "online_url": meeting.online_url,
-        "title": [meeting.title_nl, meeting.title_fr, meeting.title_de, meeting.title_en],
-        "description": [
-            meeting.description_nl,
-            meeting.description_fr,
-            meeting.description_de,
-            meeting.description_en,
-        ],
+        # Each text in every language, in settings order (nl, fr, de, en): stored versions compare so.
+        "title": [getattr(meeting, name) for name in translated_names("title")],
+        "description": [getattr(meeting, name) for name in translated_names("description")],
         "agenda": [
             [
                 item.pk,
-                item.title_nl,
-                item.title_fr,
-                item.title_de,
-                item.title_en,
+                *(getattr(item, name) for name in translated_names("title")),
                 item.kind,
                 item.duration_minutes,
                 item.presenter_id,

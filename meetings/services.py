@@ -23,18 +23,18 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.i18n import LANGUAGE_CODES
+from core.translated import translated_names
 from meetings import sending
 from meetings.models import AgendaItem, Document, DocumentFile, Invitation, Meeting, MeetingSeries
 from members import documents
 from members.models import Administration, Group, Member, Membership, User
 
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 Source = Invitation.Source
 
 MEETING_FIELDS = frozenset(
     {
-        *(f"title_{code}" for code in LANGUAGE_CODES),
-        *(f"description_{code}" for code in LANGUAGE_CODES),
+        *translated_names("title", "description"),
         "kind",
         "format",
         "status",
@@ -58,13 +58,11 @@ CALENDAR_FIELDS = (
     "location",
     "format",
     "online_url",
-    *(f"title_{code}" for code in LANGUAGE_CODES),
-    *(f"description_{code}" for code in LANGUAGE_CODES),
+    *translated_names("title", "description"),
 )
 AGENDA_ITEM_FIELDS = frozenset(
     {
-        *(f"title_{code}" for code in LANGUAGE_CODES),
-        *(f"description_{code}" for code in LANGUAGE_CODES),
+        *translated_names("title", "description"),
         "kind",
         "presenter",
         "presenter_administration",
@@ -85,7 +83,7 @@ def _reject_unknown(fields: Iterable[str], allowed: frozenset[str]) -> None:
 
 
 def _has_title(obj: object) -> bool:
-    return any(str(getattr(obj, f"title_{code}", "") or "").strip() for code in LANGUAGE_CODES)
+    return any(str(getattr(obj, name, "") or "").strip() for name in translated_names("title"))
 
 
 def _check_meeting(meeting: Meeting) -> None:

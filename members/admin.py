@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.translated import translated_names
 from members import services
 from members.models import Administration, Group, GroupLink, JoinInvitation, Member, Membership, User
 from members.outbox import OutboundMessage
@@ -31,9 +32,9 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Administration)
 class AdministrationAdmin(admin.ModelAdmin):
-    list_display = ["acronym", "name_nl", "name_fr", "level", "entity", "parent", "is_active"]
+    list_display = ["acronym", *translated_names("name"), "level", "entity", "parent", "is_active"]
     list_filter = ["level", "entity", "is_active"]
-    search_fields = ["acronym", "name_nl", "name_fr", "name_de", "name_en"]
+    search_fields = ["acronym", *translated_names("name")]
     autocomplete_fields = ["parent"]
 
 
@@ -97,9 +98,9 @@ class GroupLinkInline(admin.TabularInline):
 
 @admin.register(Group)
 class GroupAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name_nl", "name_fr", "is_public", "show_next_meetings"]
+    list_display = ["slug", *translated_names("name"), "is_public", "show_next_meetings"]
     list_filter = ["is_public"]
-    search_fields = ["slug", "name_nl", "name_fr", "name_de", "name_en"]
+    search_fields = ["slug", *translated_names("name")]
     prepopulated_fields = {"slug": ["name_en"]}
     inlines = [GroupLinkInline]
 
@@ -109,7 +110,7 @@ class GroupLinkAdmin(admin.ModelAdmin):
     list_display = ["title", "group", "url", "document", "position"]
     list_filter = ["group"]
     list_select_related = ["group"]
-    search_fields = ["title_nl", "title_fr", "title_de", "title_en", "url"]
+    search_fields = [*translated_names("title"), "url"]
 
 
 @admin.register(Membership)

@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.translated import translated_names
 from members import invitations
 from members.join_links import SESSION_KEY, pending_invitation_in_session, session_invitation_problem
 from members.models import Administration, Group, GroupLink, Member, Membership
@@ -190,18 +191,7 @@ class PublicPageForm(forms.ModelForm):
         model = Group
         fields = [
             "is_public",
-            "name_nl",
-            "name_fr",
-            "name_de",
-            "name_en",
-            "mandate_nl",
-            "mandate_fr",
-            "mandate_de",
-            "mandate_en",
-            "lines_of_action_nl",
-            "lines_of_action_fr",
-            "lines_of_action_de",
-            "lines_of_action_en",
+            *translated_names("name", "mandate", "lines_of_action"),
             "contact_email",
             "show_next_meetings",
         ]
@@ -213,10 +203,10 @@ class PublicPageForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not any(cleaned.get(f"name_{code}") for code, _name in settings.LANGUAGES):
+        if not any(cleaned.get(name) for name in translated_names("name")):
             raise forms.ValidationError(_("Give the group a name in at least one language."))
         if cleaned.get("is_public") and not any(
-            cleaned.get(f"mandate_{code}") for code, _name in settings.LANGUAGES
+            cleaned.get(name) for name in translated_names("mandate")
         ):
             raise forms.ValidationError(
                 _("Describe the mandate in at least one language before publishing the page.")
@@ -233,12 +223,12 @@ class GroupLinkForm(forms.ModelForm):
 
     class Meta:
         model = GroupLink
-        fields = ["title_nl", "title_fr", "title_de", "title_en", "url"]
+        fields = [*translated_names("title"), "url"]
         labels = {"url": _("Address of the link")}
 
     def clean(self):
         cleaned = super().clean()
-        if not any(cleaned.get(f"title_{code}") for code, _name in settings.LANGUAGES):
+        if not any(cleaned.get(name) for name in translated_names("title")):
             raise forms.ValidationError(_("Give the link a title in at least one language."))
         if bool(cleaned.get("url")) == bool(cleaned.get("document")):
             raise forms.ValidationError(_("Give either an address or a document, not both."))

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.i18n import LANGUAGE_CODES
 from members import services
 from members.emails import render_email
 from members.models import Administration, Group, JoinInvitation, Member, Membership, User
@@ -32,7 +33,6 @@ Role = Membership.Role
 # A substitute stands in for a named member, which an invitation cannot say: invite them as
 # a member, then change their role on the group page.
 INVITABLE_ROLES = [role for role in Role if role != Role.SUBSTITUTE]
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 IMPORT_MAX_ROWS = 1000
 # Tokens are 43 characters (secrets.token_urlsafe(32)); anything much longer is not ours.
 _MAX_TOKEN_LENGTH = 100

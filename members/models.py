@@ -239,18 +239,9 @@ class Group(models.Model):
     """The platform itself or one of its working groups, with its public page."""
 
     slug = models.SlugField(_("short name in addresses"), max_length=60, unique=True)
-    name_nl = models.CharField(_("name (Dutch)"), max_length=200, blank=True)
-    name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
-    name_de = models.CharField(_("name (German)"), max_length=200, blank=True)
-    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
-    mandate_nl = models.TextField(_("mandate (Dutch)"), blank=True)
-    mandate_fr = models.TextField(_("mandate (French)"), blank=True)
-    mandate_de = models.TextField(_("mandate (German)"), blank=True)
-    mandate_en = models.TextField(_("mandate (English)"), blank=True)
-    lines_of_action_nl = models.TextField(_("lines of action (Dutch)"), blank=True)
-    lines_of_action_fr = models.TextField(_("lines of action (French)"), blank=True)
-    lines_of_action_de = models.TextField(_("lines of action (German)"), blank=True)
-    lines_of_action_en = models.TextField(_("lines of action (English)"), blank=True)
+    name = TranslatedField(models.CharField, _("name"), max_length=200)
+    mandate = TranslatedField(models.TextField, _("mandate"))
+    lines_of_action = TranslatedField(models.TextField, _("lines of action"))
     contact_email = models.EmailField(_("contact address"), blank=True)
     is_public = models.BooleanField(
         _("public page published"), default=False, help_text=_("Anyone can read the public page.")
@@ -264,7 +255,7 @@ class Group(models.Model):
         ordering = ["slug"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(name_nl="", name_fr="", name_de="", name_en=""),
+                condition=any_language_filled("name"),
                 name="group_has_a_name",
             )
         ]
@@ -272,33 +263,12 @@ class Group(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def name(self) -> str:
-        from core.i18n import localized
-
-        return localized(self, "name")
-
-    @property
-    def mandate(self) -> str:
-        from core.i18n import localized
-
-        return localized(self, "mandate")
-
-    @property
-    def lines_of_action(self) -> str:
-        from core.i18n import localized
-
-        return localized(self, "lines_of_action")
-
 
 class GroupLink(models.Model):
     """A public document or useful link shown on a group's public page."""
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="links", verbose_name=_("group"))
-    title_nl = models.CharField(_("title (Dutch)"), max_length=200, blank=True)
-    title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
-    title_de = models.CharField(_("title (German)"), max_length=200, blank=True)
-    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    title = TranslatedField(models.CharField, _("title"), max_length=200)
     url = models.URLField(_("address"), blank=True)
     document = models.FileField(_("document"), upload_to="groups/%Y/", blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
@@ -315,12 +285,6 @@ class GroupLink(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def title(self) -> str:
-        from core.i18n import localized
-
-        return localized(self, "title")
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.translated import translated_names
 from members import documents
 from members.models import (
     Administration,
@@ -378,11 +379,7 @@ def update_public_page(*, group: Group, changes: dict) -> Group:
         "is_public",
         "contact_email",
         "show_next_meetings",
-        *(
-            f"{field}_{code}"
-            for field in ("name", "mandate", "lines_of_action")
-            for code, _n in settings.LANGUAGES
-        ),
+        *translated_names("name", "mandate", "lines_of_action"),
     }
     unknown = set(changes) - allowed
     if unknown:
