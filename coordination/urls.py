@@ -25,6 +25,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("meetings/", include("meetings.urls")),
     path("commitments/", include("coordination.commitment_urls")),
+    path("commitments/", include("coordination.round_urls")),
     path("commitments/", include("coordination.tracker_urls")),
     path("plans/", include("coordination.public_plan_urls")),
     # Provider webhooks (delivery tracking), authenticated by ANYMAIL_WEBHOOK_SECRET.
