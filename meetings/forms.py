@@ -461,7 +461,6 @@ class RepresentativeField(forms.CharField):
         return value
 
 
-
 class AttendanceForm(forms.Form):
     """One radio group (present, absent, excused) per invitee and, for those who do not stand in
     for someone, who represented them: a colleague of their administration (or their substitute),
@@ -586,7 +585,6 @@ class AttendanceForm(forms.Form):
         return lines
 
 
-
 class StatisticsForm(forms.Form):
     start = date_window.DateField(
         label=gettext_lazy("From"),
@@ -632,10 +630,8 @@ ANSWER_CHOICES = [
 ]
 
 
-
 # Fields of the form that a service's ValidationError may name; others go on top of the form.
 ANSWER_FORM_FIELDS = {"answer", "comment", "attendance_mode", "substitute", "substitute_email", "substitute_name"}
-
 
 
 # The form lives here rather than in meetings/forms.py: only these pages use it.

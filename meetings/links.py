@@ -24,7 +24,6 @@ from meetings.models import Invitation, Meeting
 TOKEN_SALT = "meetings.rsvp"  # noqa: S105 (a namespace for signatures, not a secret)
 
 
-
 class Problem(StrEnum):
     """Why a one-click link does not work."""
 
@@ -32,7 +31,6 @@ class Problem(StrEnum):
     EXPIRED = "expired"  # the meeting has ended
     REMOVED = "removed"  # the invitee is no longer invited
     CANCELLED = "cancelled"  # the meeting is cancelled
-
 
 
 PROBLEM_TEXTS = {
@@ -60,11 +58,9 @@ PROBLEM_TEXTS = {
 }
 
 
-
 def answer_token(invitation: Invitation) -> str:
     """The signed token of the invitation's one-click links: its pk and its meeting's pk."""
     return signing.dumps([invitation.pk, invitation.meeting_id], salt=TOKEN_SALT, compress=False)
-
 
 
 def invitation_from_token(token: str) -> tuple[Invitation | None, Problem | None]:
@@ -99,12 +95,10 @@ def invitation_from_token(token: str) -> tuple[Invitation | None, Problem | None
     return invitation, None
 
 
-
 def answer_url(invitation: Invitation, answer: str = "") -> str:
     """The absolute one-click link, the answer pre-selected when given."""
     url = settings.SITE_URL + reverse("meetings:answer", args=[answer_token(invitation)])
     return f"{url}?a={answer}" if answer else url
-
 
 
 def answer_links(invitation: Invitation) -> list[dict]:
@@ -116,7 +110,6 @@ def answer_links(invitation: Invitation) -> list[dict]:
     return [{**link, "url": f"{base}?a={link['answer']}"} for link in answer_links_unsigned(invitation)]
 
 
-
 def answer_links_unsigned(invitation: Invitation) -> list[dict]:
     """[{"answer", "label"}]: the answers of `answer_links`, without their signed URLs."""
     return [{"answer": answer, "label": ANSWER_ACTIONS[answer]} for answer in answers_for(invitation)]
@@ -125,17 +118,13 @@ def answer_links_unsigned(invitation: Invitation) -> list[dict]:
 ORGANIZER_SALT = "meetings.itip.organizer"
 
 
-
 MAC_LENGTH = 20  # hex characters: 80 bits
-
 
 
 ORGANIZER_TAG = re.compile(rf"^([1-9]\d{{0,17}})\.([0-9a-f]{{{MAC_LENGTH}}})$")
 
 
-
 MAX_LOCAL_PART = 64  # RFC 5321 4.5.3.1.1
-
 
 
 def email_address(value: object) -> str:
@@ -150,17 +139,14 @@ def email_address(value: object) -> str:
     return text if text.isprintable() and re.fullmatch(r"[^@\s]+@[^@\s]+", text) else ""
 
 
-
 def _organizer_parts() -> tuple[str, str]:
     local, _at, domain = settings.CALENDAR_ORGANIZER_EMAIL.strip().rpartition("@")
     return local, domain
 
 
-
 def _organizer_mac(invitation_id: int, secret: str | None = None) -> str:
     digest = salted_hmac(ORGANIZER_SALT, f"{invitation_id}", secret=secret, algorithm="sha256")
     return digest.hexdigest()[:MAC_LENGTH]
-
 
 
 def organizer_address(invitation: Invitation) -> str:
@@ -179,7 +165,6 @@ def organizer_address(invitation: Invitation) -> str:
             f"tag it must stay within {MAX_LOCAL_PART} characters (keep it to 24 or fewer)."
         )
     return f"{address_local}@{domain}".lower()
-
 
 
 def invitation_id_from_organizer_address(address: str) -> int | None:

@@ -31,11 +31,9 @@ def circulation_batch(meeting: Meeting, suffix: str = "") -> str:
     return f"meeting-{meeting.pk}-r{meeting.sequence}" + (f"-{suffix}" if suffix else "")
 
 
-
 def with_email_data(meeting: Meeting) -> Meeting:
     """The meeting again, with everything the emails read (agenda, presenters, documents)."""
     return Meeting.objects.with_detail_data().get(pk=meeting.pk)
-
 
 
 def invitations_to_send(meeting: Meeting, rows=None) -> list[Invitation]:
@@ -50,7 +48,6 @@ def invitations_to_send(meeting: Meeting, rows=None) -> list[Invitation]:
         mark_substitute_rights(meeting, invitations)
         mark_replaced(invitations)
     return invitations
-
 
 
 def queue_meeting_email(
@@ -102,12 +99,10 @@ def queue_meeting_email(
     )
 
 
-
 def record_sent(invitations: list[Invitation], sequence: int | None) -> None:
     Invitation.objects.filter(pk__in=[i.pk for i in invitations]).update(sent_sequence=sequence)
     for invitation in invitations:
         invitation.sent_sequence = sequence
-
 
 
 def version_of(meeting: Meeting) -> dict:
@@ -147,7 +142,6 @@ def version_of(meeting: Meeting) -> dict:
     }
 
 
-
 def changes_since_circulation(meeting: Meeting) -> dict:
     """{what: previous value} for each part changed since the agenda was last circulated.
 
@@ -173,18 +167,15 @@ def changes_since_circulation(meeting: Meeting) -> dict:
     return changes
 
 
-
 def _json_shape(value):
     if isinstance(value, list | tuple):
         return [_json_shape(v) for v in value]
     return value
 
 
-
 def pending(meeting: Meeting, invitations: list[Invitation]) -> list[Invitation]:
     """Invitees who do not have the current version yet."""
     return [i for i in invitations if i.sent_sequence is None or i.sent_sequence < meeting.sequence]
-
 
 
 @transaction.atomic
@@ -205,7 +196,6 @@ def send_to_new_invitees(*, meeting: Meeting, invitations, by: Member | None) ->
         queue_meeting_email(emails.invitation_email(invitation, update=False), invitation, batch=batch, by=by)
     record_sent(recipients, meeting.sequence)
     return len(recipients)
-
 
 
 @transaction.atomic

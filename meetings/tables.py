@@ -77,10 +77,8 @@ class MeetingTable(tables.Table):
 EXPORT_PARAMETER = "_export"
 
 
-
 def moment_text(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
 
 
 def export_response(request: HttpRequest, table: tables.Table, title: str, filename: str) -> HttpResponse | None:
@@ -90,7 +88,6 @@ def export_response(request: HttpRequest, table: tables.Table, title: str, filen
     RequestConfig(request, paginate=False).configure(table)
     exporter = SpreadsheetExport(export_format, table, dataset_kwargs={"title": title[:31]})
     return exporter.response(filename=f"{filename}.{export_format}")
-
 
 
 class AnswersExportTable(tables.Table):
@@ -110,7 +107,6 @@ class AnswersExportTable(tables.Table):
 
     class Meta:
         orderable = False
-
 
 
 class AttendanceExportTable(tables.Table):

@@ -12,7 +12,6 @@ from members.models import JoinInvitation
 SESSION_KEY = "join_invitation_id"
 
 
-
 def pending_invitation_in_session(request: HttpRequest | None) -> JoinInvitation | None:
     """The pending invitation whose link this browser followed, if any."""
     if request is None or not hasattr(request, "session"):

@@ -200,13 +200,10 @@ def flush_outbox() -> int:
 OUTBOX_STALE_AFTER = timedelta(minutes=15)
 
 
-
 REQUEUED_INTERRUPTED = gettext_noop("Queued again after an interrupted attempt.")
 
 
-
 FAILED_INTERRUPTED = gettext_noop("Every attempt was interrupted; no further attempt will be made.")
-
 
 
 def requeue_stale_messages(older_than: timedelta = OUTBOX_STALE_AFTER) -> int:

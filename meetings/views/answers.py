@@ -1,7 +1,6 @@
 """The Answers page: who answered what, by level and administration, and reminding those who did not."""
 
 
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -106,14 +105,3 @@ def answers_remind(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.info(request, _("Nobody needed a reminder: everyone answered or was reminded recently."))
     return redirect("meetings:answers", pk=meeting.pk)
-
-
-# --- Attendance -------------------------------------------------------------------------------
-
-
-# --- Participation statistics -----------------------------------------------------------------
-
-
-# --- My meetings ------------------------------------------------------------------------------
-
-

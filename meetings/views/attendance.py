@@ -1,7 +1,6 @@
 """The Attendance page: recorded on the day, the printable signature list, the exports."""
 
 
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse

@@ -1,7 +1,6 @@
 """Who is invited to a meeting: the group and administration settings, guests, removing someone."""
 
 
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -38,7 +37,6 @@ def _invitees_page(request: HttpRequest, meeting: Meeting, settings_form, guest_
     return render(request, "meetings/invitees.html", context)
 
 
-
 def _meeting_with_invitees(request: HttpRequest, pk: int) -> Meeting:
     active = Invitation.objects.filter(removed_at__isnull=True).select_related(
         "member__user", "member__administration"
@@ -47,7 +45,6 @@ def _meeting_with_invitees(request: HttpRequest, pk: int) -> Meeting:
         "invited_administrations", Prefetch("invitations", queryset=active, to_attr="active_invitations")
     )
     return get_meeting_for(request.member, pk, edit=True, queryset=rows)
-
 
 
 @member_required
@@ -70,7 +67,6 @@ def invitees(request: HttpRequest, pk: int) -> HttpResponse:
     return _invitees_page(request, meeting, form, GuestForm())
 
 
-
 @require_POST
 @member_required
 def invitee_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -85,7 +81,6 @@ def invitee_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(name)s is invited.") % {"name": invitation.display_name})
             return redirect("meetings:invitees", pk=meeting.pk)
     return _invitees_page(request, meeting, InviteesForm(meeting=meeting), form)
-
 
 
 @require_POST

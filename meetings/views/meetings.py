@@ -232,15 +232,6 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/meeting_form.html", context)
 
 
-# --- Agenda builder ---------------------------------------------------------------------
-
-
-# --- Documents --------------------------------------------------------------------------
-
-
-# --- Invitees ---------------------------------------------------------------------------
-
-
 # --- Circulation and cancellation (meetings.circulation does the sending) ------------------
 
 

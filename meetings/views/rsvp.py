@@ -1,6 +1,6 @@
 """Pages for answering invitations: the one-click link of the email, the signed-in page, the chair's.
 
-Thin: meetings.rsvp decides who may answer and records the answer. The one-click page works
+Thin: meetings.invitees says who may answer, meetings.rsvp records the answer. The one-click page works
 without signing in; GET only shows the form (mail security scanners open every link), POST
 answers. It keeps Django's CSRF protection: the GET page sets the cookie the POST needs.
 

@@ -1,7 +1,6 @@
 """Participation per level and administration over a period."""
 
 
-
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
