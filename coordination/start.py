@@ -2,16 +2,19 @@
 
 `start_page(member)` returns everything templates/coordination/home.html renders: the
 member's next meetings with their answer, the invitations waiting for an answer, documents
-new since their previous visit and, for the chair, vice-chair and secretariat, what needs them.
+new since their previous visit, the commitment parts a focal point reports on (with the open
+reporting round's deadline) and, for the chair, vice-chair and secretariat, what needs them.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coordination.models import CLOSED_STATUSES, CommitmentPart
+from coordination.rounds import open_round_deadline, open_round_id, reported_in_open_round
 from meetings.invitees import closed_reason
 from meetings.models import AttendanceMode, Document, DocumentFile, Invitation, Meeting
 from members.access import MANAGERS, current_roles
@@ -51,6 +54,8 @@ class StartPage:
     since: datetime | None
     duties: Duties | None
     recent_days: int = RECENT_DAYS
+    reporting: list[CommitmentPart] = field(default_factory=list)
+    more_reporting: bool = False
 
 
 def answer_choices(invitation: Invitation) -> list[dict]:
@@ -161,8 +166,29 @@ def duties_of(member: Member, managed: list[int], now: datetime) -> Duties:
     )
 
 
+def parts_to_report(member: Member):
+    """The open parts the member is a focal point of: first those their edition's open reporting
+    round still waits for (nearest deadline first), then by due date. Each is annotated with
+    `round_deadline`, `round_pk` (None outside an open round) and `reported` (in that round)."""
+    return (
+        CommitmentPart.objects.filter(focal_points=member)
+        .exclude(status__in=CLOSED_STATUSES)
+        .select_related("commitment__edition__plan", "administration")
+        .annotate(
+            round_deadline=open_round_deadline(), round_pk=open_round_id(), reported=reported_in_open_round()
+        )
+        .order_by(
+            F("round_deadline").asc(nulls_last=True),
+            "reported",
+            F("commitment__due_date").asc(nulls_last=True),
+            "commitment__pk",
+            "pk",
+        )
+    )
+
+
 def start_page(member: Member, now: datetime | None = None) -> StartPage:
-    """Everything the start page shows, in 4 queries (8 for the chair and secretariat) whatever the data."""
+    """Everything the start page shows, in 5 queries (9 for the chair and secretariat) whatever the data."""
     now = now or timezone.now()
     managed = [group_id for group_id, role in current_roles(member).items() if role in MANAGERS]
     mine = _my_invitations(member, now)
@@ -174,6 +200,7 @@ def start_page(member: Member, now: datetime | None = None) -> StartPage:
         invitation.is_waiting = invitation.pk in waiting_ids
     since = new_since(member, now)
     documents = list(new_documents(member, since, now, managed)[: LIST_LIMIT + 1])
+    reporting = list(parts_to_report(member)[: LIST_LIMIT + 1])
     return StartPage(
         upcoming=upcoming,
         waiting=waiting,
@@ -181,4 +208,6 @@ def start_page(member: Member, now: datetime | None = None) -> StartPage:
         more_documents=len(documents) > LIST_LIMIT,
         since=since,
         duties=duties_of(member, managed, now) if managed else None,
+        reporting=reporting[:LIST_LIMIT],
+        more_reporting=len(reporting) > LIST_LIMIT,
     )

@@ -7,10 +7,14 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from coordination import rounds, services
+from coordination.models import ReportingRound
 from meetings.models import DocumentFile, Invitation, Meeting
 from members.models import Membership
 from members.outbox import Kind, OutboundMessage
+from tests.coordination.factories import make_commitment, make_plan
 from tests.factories import make_member
 from tests.meetings.factories import in_days, make_document, make_meeting, speaks
 
@@ -273,8 +277,9 @@ def test_start_page_queries_do_not_grow(client, group, chair, count, django_asse
         bouncing.save(update_fields=["email_bounced_at"])
     client.force_login(chair.user)
 
-    # session, user, member, roles, upcoming, waiting, documents, then the chair's four lists
-    with django_assert_max_num_queries(11):
+    # session, user, member, roles, upcoming, waiting, documents, parts to report, then the chair's
+    # four lists
+    with django_assert_max_num_queries(12):
         page = client.get(HOME)
 
     assert page.status_code == 200
@@ -285,13 +290,19 @@ def test_start_page_queries_do_not_grow(client, group, chair, count, django_asse
 def test_start_page_queries_for_a_member_do_not_grow(
     client, group, focal_point, count, django_assert_max_num_queries
 ):
+    _plan, edition = make_plan(group)
     for index in range(count):
         meeting = titled(group, f"Meeting {index}", starts_at=in_days(3 + index))
         invited(meeting, focal_point)
         make_document(meeting, title=f"Paper {index}")
+        make_commitment(
+            edition, lead=focal_point.administration, focal_points={focal_point.administration: [focal_point]}
+        )
+    ReportingRound.objects.create(edition=edition, deadline=timezone.localdate() + timedelta(days=9))
     client.force_login(focal_point.user)
 
-    with django_assert_max_num_queries(7):  # session, user, member, roles, upcoming, waiting, documents
+    # session, user, member, roles, upcoming, waiting, documents, parts to report
+    with django_assert_max_num_queries(8):
         assert client.get(HOME).status_code == 200
 
 
@@ -308,3 +319,40 @@ def test_membership_roles_are_read_from_current_memberships_only(client, group, 
     Membership.objects.filter(member=focal_point).update(role=Membership.Role.CHAIR, end=timezone.localdate())
     client.force_login(focal_point.user)
     assert 'id="duties-heading"' not in client.get(HOME).text
+
+
+def test_a_focal_point_sees_the_parts_to_report_on_and_the_round_deadline(client, group, chair, focal_point):
+    speaks(focal_point, "en")
+    _plan, edition = make_plan(group)
+    own = focal_point.administration
+    waiting = make_commitment(edition, lead=own, focal_points={own: [focal_point]}, title_en="Waiting part")
+    reported = make_commitment(edition, lead=own, focal_points={own: [focal_point]}, title_en="Reported part")
+    done = make_commitment(edition, lead=own, focal_points={own: [focal_point]}, title_en="Finished part")
+    done.parts.update(status="done", progress=100)
+    make_commitment(edition, lead=own, title_en="Someone else's part")
+    deadline = timezone.localdate() + timedelta(days=10)
+    round_ = rounds.open_round(edition=edition, deadline=deadline, by=chair)
+    services.record_progress(part=reported.parts.get(), by=focal_point, progress=20)
+    client.force_login(focal_point.user)
+
+    reporting = section(client.get(HOME).text, "reporting-heading")
+
+    assert "Waiting part" in reporting and "Reported part" in reporting
+    assert "Finished part" not in reporting and "Someone else" not in reporting
+    # What the round waits for comes first.
+    assert reporting.index("Waiting part") < reporting.index("Reported part")
+    assert f"Report by {date_format(deadline, 'DATE_FORMAT')}" in reporting
+    assert reverse("rounds:detail", args=[round_.pk]) in reporting
+    waiting_part = waiting.parts.get()
+    assert reverse("coordination:update-create", args=[waiting_part.pk]) in reporting
+    assert reverse("rounds:no-change", args=[waiting_part.pk]) in reporting
+
+    response = client.post(reverse("rounds:no-change", args=[waiting_part.pk]), {"next": HOME})
+
+    assert response["Location"] == HOME
+    assert waiting_part.updates.get().round == round_
+
+
+def test_members_who_report_on_nothing_see_no_reporting_section(client, focal_point):
+    client.force_login(focal_point.user)
+    assert 'id="reporting-heading"' not in client.get(HOME).text
