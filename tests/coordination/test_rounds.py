@@ -332,3 +332,23 @@ def test_round_comparison_queries_do_not_grow(client, group, chair, count, djang
     with django_assert_max_num_queries(11):
         response = client.get(reverse("rounds:compare", args=[current.pk]))
     assert response.status_code == 200 and "moved" in response.text
+
+
+def test_the_plan_page_leads_to_its_rounds_and_the_plan_list_to_the_overdue_parts(
+    client, plan_setup, observer
+):
+    s = plan_setup
+    round_ = rounds.open_round(
+        edition=s["edition"], deadline=timezone.localdate(), label="Spring", by=s["chair"]
+    )
+    client.force_login(observer.user)
+    assert reverse("rounds:overdue") in client.get(reverse("coordination:plan-list")).text
+    rounds_url = reverse("rounds:list", args=[s["plan"].slug])
+    assert rounds_url in client.get(reverse("coordination:plan-detail", args=[s["plan"].slug])).text
+
+    page = client.get(rounds_url).text
+
+    assert "Spring" in page and reverse("rounds:detail", args=[round_.pk]) in page
+    assert reverse("rounds:open", args=[s["plan"].slug]) not in page  # readers do not open rounds
+    client.force_login(s["chair"].user)
+    assert reverse("rounds:open", args=[s["plan"].slug]) in client.get(rounds_url).text
