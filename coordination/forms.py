@@ -69,17 +69,46 @@ class TextsForm(forms.Form):
         ]
 
 
-class AdministrationChoiceField(forms.ModelChoiceField):
+def _too_large(value) -> bool:
+    """A number no database key can hold (SQLite fails on it instead of finding nothing)."""
+    try:
+        return abs(int(value)) >= 2**63
+    except (TypeError, ValueError):
+        return False
+
+
+class ChoiceField(forms.ModelChoiceField):
+    """A row to choose; a number too large for any key is an invalid choice, not a server error."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and _too_large(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class MultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Rows to choose; a number too large for any key is an invalid choice, not a server error."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if _too_large(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+
+class AdministrationChoiceField(ChoiceField):
     def label_from_instance(self, obj: Administration) -> str:
         return str(obj)
 
 
-class AdministrationsField(forms.ModelMultipleChoiceField):
+class AdministrationsField(MultipleChoiceField):
     def label_from_instance(self, obj: Administration) -> str:
         return str(obj)
 
 
-class MemberChoiceField(forms.ModelMultipleChoiceField):
+class MemberChoiceField(MultipleChoiceField):
     def label_from_instance(self, obj: Member) -> str:
         admin = obj.administration.acronym if obj.administration else ""
         return f"{obj.user.name} ({admin})" if admin else obj.user.name
@@ -103,7 +132,7 @@ class PlanForm(TextsForm):
                 required=False,
                 help_text=_("Letters, digits and hyphens; made from the title when left empty."),
             )
-        self.fields["owner_group"] = forms.ModelChoiceField(
+        self.fields["owner_group"] = ChoiceField(
             label=_("Owner group"),
             queryset=groups if groups is not None else Group.objects.none(),
             help_text=_("Its members follow the plan; its chair and secretariat manage it."),
@@ -144,7 +173,7 @@ class CommitmentForm(TextsForm):
         self.fields.update(_language_fields("title", _("title"), max_length=500))
         self.fields.update(_language_fields("description", _("description"), textarea=True))
         if edition is not None:
-            self.fields["chapter"] = forms.ModelChoiceField(
+            self.fields["chapter"] = ChoiceField(
                 label=_("Chapter"),
                 queryset=Chapter.objects.filter(edition=edition),
                 required=False,

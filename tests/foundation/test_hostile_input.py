@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from coordination.models import ActionPlan, Commitment, CommitmentPart, Evidence, PlanEdition, ProgressUpdate
 from meetings.links import answer_token
 from meetings.models import Invitation, Meeting
 from members import services as member_services
@@ -64,6 +65,9 @@ class Site:
     join_token: str
     link: object
     batch: str
+    plan: object = None
+    commitment: object = None
+    evidence: object = None
 
 
 @pytest.fixture
@@ -111,7 +115,39 @@ def site(db) -> Site:
         batch=batch,
         created_by=chair,
     )
+    # An action plan with a commitment whose part the colleague reports, and one update with a document.
+    plan = ActionPlan.objects.create(slug="csr-plan", title_en="Federal CSR Action Plan", owner_group=group)
+    edition = PlanEdition.objects.create(plan=plan, label="2021–2024", starts_on=date(2021, 1, 1))
+    commitment = Commitment.objects.create(
+        edition=edition,
+        owner_group=group,
+        reference="1.1",
+        title_en="Due diligence",
+        lead_administration=colleague.administration,
+    )
+    part = CommitmentPart.objects.create(commitment=commitment, administration=colleague.administration)
+    part.focal_points.add(colleague)
+    update = ProgressUpdate.objects.create(
+        part=part,
+        text="Started",
+        previous_status="planned",
+        previous_completion="not_started",
+        previous_progress=0,
+        status="in_progress",
+        completion="limited",
+        progress=10,
+    )
+    evidence = Evidence.objects.create(
+        update=update,
+        file=SimpleUploadedFile("report.pdf", PDF),
+        original_name="report.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+    )
     return Site(
+        plan=plan,
+        commitment=commitment,
+        evidence=evidence,
         group=group,
         chair=chair,
         colleague=colleague,
@@ -176,6 +212,30 @@ def path_arguments(site: Site) -> dict[str, dict]:
         "meetings:answer": {"token": answer_token(site.colleague_invitation)},
         "meetings:answer-web": meeting,
         "meetings:answer-for": {**meeting, "invitation_pk": site.colleague_invitation.pk},
+        **commitment_path_arguments(site),
+    }
+
+
+def commitment_path_arguments(site: Site) -> dict[str, dict]:
+    plan = {"slug": site.plan.slug}
+    edition = {**plan, "edition_pk": site.commitment.edition_id}
+    commitment = {"pk": site.commitment.pk}
+    part = {"pk": site.commitment.parts.get().pk}
+    return {
+        "coordination:plan-detail": plan,
+        "coordination:plan-edit": plan,
+        "coordination:edition-create": plan,
+        "coordination:chapter-create": edition,
+        "coordination:commitment-create": edition,
+        "coordination:commitment-detail": commitment,
+        "coordination:commitment-edit": commitment,
+        "coordination:part-create": commitment,
+        "coordination:milestone-create": commitment,
+        "coordination:indicator-create": commitment,
+        "coordination:part-edit": part,
+        "coordination:part-remove": part,
+        "coordination:update-create": part,
+        "coordination:evidence-download": {"pk": site.evidence.pk},
     }
 
 
