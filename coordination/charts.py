@@ -6,6 +6,7 @@ told apart by their text label and value and by a pattern, not by colour alone; 
 has a contrast of at least 3:1 on white (WCAG 1.4.11).
 """
 
+import textwrap
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -34,10 +35,11 @@ _NEUTRAL_STYLE = ("#1f5f8b", "solid")
 # the page scroll sideways; the label sits above its bar so that long labels keep their room.
 WIDTH = 400
 TRACK = 300  # the longest bar
-ROW = 46
-LABEL_Y = 16
-BAR_Y = 22
+LINE = 18  # one line of a label
+LABEL_CHARACTERS = 46  # a longer label wraps onto several lines, within the chart's width
+BAR_GAP = 6  # between a label and its bar
 BAR_HEIGHT = 16
+ROW_GAP = 12  # between a bar and the next label
 PADDING = 4
 
 
@@ -48,9 +50,14 @@ class Bar:
     text: str  # the value as written beside the bar and in the table
     colour: str
     pattern: str
-    y: int
+    label_lines: list[tuple[int, str]]  # (baseline y, text) of each line of the label
+    bar_y: int
     width: float
     share: str = ""  # the value as a percentage of the total, for count charts
+
+    @property
+    def value_y(self) -> int:
+        return self.bar_y + 13
 
 
 @dataclass(frozen=True)
@@ -62,10 +69,7 @@ class Chart:
     bars: list[Bar]
     height: int
     show_share: bool = False
-    label_y: int = LABEL_Y
-    bar_y: int = BAR_Y
     bar_height: int = BAR_HEIGHT
-    value_gap: int = 6
     width: int = WIDTH
     patterns: list[str] = field(default_factory=lambda: ["dots", "diagonal", "cross", "horizontal"])
 
@@ -87,22 +91,17 @@ def _chart(
     show_share: bool,
     total: int = 0,
 ) -> Chart:
-    bars = []
-    for index, (label, value, text, (colour, pattern)) in enumerate(rows):
+    bars, y = [], PADDING
+    for label, value, text, (colour, pattern) in rows:
         width = float(value) / maximum * TRACK if maximum else 0
         share = _percent(int(value), total) if show_share else ""
+        lines = textwrap.wrap(label, LABEL_CHARACTERS) or [""]
+        label_lines = [(y + LINE * (number + 1) - 4, line) for number, line in enumerate(lines)]
+        bar_y = y + LINE * len(lines) + BAR_GAP - 4
         bars.append(
-            Bar(
-                label,
-                value,
-                text,
-                colour,
-                pattern,
-                y=index * ROW + PADDING,
-                width=round(width, 1),
-                share=share,
-            )
+            Bar(label, value, text, colour, pattern, label_lines, bar_y, width=round(width, 1), share=share)
         )
+        y = bar_y + BAR_HEIGHT + ROW_GAP
     summary = "; ".join(
         gettext("%(label)s: %(value)s") % {"label": bar.label, "value": bar.text} for bar in bars
     )
@@ -112,7 +111,7 @@ def _chart(
         description=summary or gettext("No data yet."),
         value_heading=value_heading,
         bars=bars,
-        height=max(len(bars), 1) * ROW + PADDING,
+        height=max(y, LINE + PADDING),
         show_share=show_share,
     )
 
