@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 
+from coordination.demo import load_demo_commitments
 from meetings.demo import load_demo_meetings
 from meetings.models import Meeting
 from members.demo import load_demo_platform
@@ -54,4 +55,5 @@ def demo(db):
     """The demo platform of `make run`; returns its upcoming plenary meeting."""
     load_demo_platform()
     load_demo_meetings()
+    load_demo_commitments()
     return Meeting.objects.filter(kind=Meeting.Kind.PLENARY).upcoming().get()

@@ -1,7 +1,10 @@
 """The pages the browser checks visit (accessibility, reflow), for each kind of visitor."""
 
+from coordination.demo import CSR_SLUG, NAP_SLUG
+from coordination.models import Commitment
 from meetings.models import Meeting
 from members.demo import DEMO_PASSWORD
+from members.models import Member
 
 PUBLIC_PATHS = [
     "/",
@@ -9,6 +12,8 @@ PUBLIC_PATHS = [
     "/accounts/login/code/",
     "/accounts/password/reset/",
     "/groups/mvo-platform/",
+    f"/plans/{CSR_SLUG}/",
+    f"/plans/{CSR_SLUG}/?level=regional&status=in_progress",
 ]
 
 # A chair sees every page; a member of a regional administration the pages open to everyone signed in.
@@ -19,6 +24,9 @@ def member_paths(email: str, demo: Meeting) -> list[str]:
     """The pages the demo account `email` visits, around the upcoming demo plenary `demo`."""
     held = Meeting.objects.get(status=Meeting.Status.HELD)
     starts = demo.starts_at
+    # A demo commitment carried by the federal level and each region.
+    shared = Commitment.objects.get(edition__plan__slug=CSR_SLUG, reference="1.6")
+    administration_id = Member.objects.get(user__email=email).administration_id
     paths = [
         "/",
         "/members/groups/",
@@ -34,8 +42,14 @@ def member_paths(email: str, demo: Meeting) -> list[str]:
         "/meetings/past/",
         "/meetings/my/",
         f"/meetings/{demo.pk}/answer/",
-        # The demo has no action plan yet: the plan and commitment pages join when it has.
         "/commitments/",
+        f"/commitments/plans/{CSR_SLUG}/",
+        f"/commitments/plans/{NAP_SLUG}/",
+        f"/commitments/{shared.pk}/",
+        "/commitments/tracker/",
+        "/commitments/tracker/?level=regional&overdue=on",
+        f"/commitments/plans/{CSR_SLUG}/dashboard/",
+        f"/commitments/administrations/{administration_id}/dashboard/",
     ]
     if email.startswith("chair"):
         paths += [
@@ -57,6 +71,10 @@ def member_paths(email: str, demo: Meeting) -> list[str]:
             f"/meetings/{demo.pk}/cancel/",
             "/meetings/statistics/",
             "/commitments/plans/new/",
+            f"/commitments/plans/{CSR_SLUG}/edit/",
+            f"/commitments/{shared.pk}/edit/",
+            f"/commitments/plans/{NAP_SLUG}/dashboard/",
+            f"/commitments/plans/{CSR_SLUG}/import/",
         ]
     return paths
 

@@ -4,6 +4,15 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from coordination.demo import CSR_SLUG, NAP_SLUG
+from coordination.models import (
+    ActionPlan,
+    Commitment,
+    CommitmentPart,
+    ProgressUpdate,
+    ReportingRound,
+    RoundSnapshot,
+)
 from meetings.models import DocumentFile, Meeting
 from members.demo import DEMO_PASSWORD
 from members.models import Administration, Group, Member, Membership, User
@@ -108,3 +117,67 @@ def test_demo_chair_runs_the_platform_through_their_role(
     assert plenary.circulated_at is not None
     assert len(mailoutbox) == plenary.invitations.filter(removed_at__isnull=True).count() > 30
     assert client.get(reverse("meetings:answers", args=[plenary.pk])).status_code == 200
+
+
+def test_demo_action_plans_with_parts_focal_points_and_three_rounds(client):
+    seed()
+    counts = (Commitment.objects.count(), CommitmentPart.objects.count(), ProgressUpdate.objects.count())
+    seed()  # a second run duplicates nothing
+    assert counts == (
+        Commitment.objects.count(),
+        CommitmentPart.objects.count(),
+        ProgressUpdate.objects.count(),
+    )
+
+    csr, nap = ActionPlan.objects.get(slug=CSR_SLUG), ActionPlan.objects.get(slug=NAP_SLUG)
+    assert csr.owner_group.slug == "mvo-platform" and nap.owner_group.slug == "nap-bhr"
+    assert csr.is_public and Commitment.objects.public().filter(edition__plan=csr).count() >= 25
+    assert 55 <= Commitment.objects.count() <= 65
+    # Several commitments carried by the federal level and each region, each with its own part.
+    levels = {
+        commitment.pk: {part.administration.level for part in commitment.parts.all()}
+        for commitment in Commitment.objects.prefetch_related("parts__administration")
+    }
+    assert sum(1 for found in levels.values() if {"federal", "regional"} <= found) >= 15
+    assert {"community"} <= set().union(*levels.values())
+    # Focal points among the demo members, the Flemish and Walloon demo accounts included.
+    focal = Member.objects.filter(commitment_parts__isnull=False).distinct()
+    assert focal.count() >= 10
+    assert focal.filter(user__email="member.flanders@example.org").exists()
+    assert focal.filter(user__email="member.wallonia@example.org").exists()
+    for part in CommitmentPart.objects.prefetch_related("focal_points").select_related("administration"):
+        for point in part.focal_points.all():
+            assert point.administration_id == part.administration_id
+    # Titles in Dutch, French and English, German for some.
+    assert (
+        not Commitment.objects.filter(title_nl="").exists()
+        and not Commitment.objects.filter(title_fr="").exists()
+    )
+    assert Commitment.objects.exclude(title_de="").count() >= 10
+    # Two closed rounds with frozen snapshots and one open round, per plan.
+    for plan in (csr, nap):
+        rounds = ReportingRound.objects.filter(edition__plan=plan)
+        assert rounds.filter(closed_at__isnull=False).count() == 2 and rounds.open().count() == 1
+        parts = CommitmentPart.objects.filter(commitment__edition__plan=plan).count()
+        for closed in rounds.filter(closed_at__isnull=False):
+            assert closed.snapshots.count() == parts
+            assert closed.snapshots.filter(reported=True).exists()
+            assert closed.updates.exists()
+        assert rounds.open().get().updates.exists()
+    # Progress moved over the rounds, and the parts show their last update.
+    assert (
+        Commitment.objects.filter(status="done").exists()
+        and Commitment.objects.filter(status="delayed").exists()
+    )
+    assert Commitment.objects.overdue().exists()
+    for part in CommitmentPart.objects.filter(updates__isnull=False).distinct()[:50]:
+        last = part.updates.order_by("-created_at", "-pk").first()
+        assert (part.status, part.completion, part.progress) == (last.status, last.completion, last.progress)
+    assert RoundSnapshot.objects.filter(no_change=True).exists()
+    # The chair reads the new pages on the demo.
+    assert client.login(email="chair@example.org", password=DEMO_PASSWORD)
+    assert client.get(reverse("tracker:list")).status_code == 200
+    assert client.get(reverse("tracker:plan-dashboard", args=[CSR_SLUG])).status_code == 200
+    client.logout()
+    assert client.get(reverse("public-plans:detail", args=[CSR_SLUG])).status_code == 200
+    assert client.get(reverse("public-plans:detail", args=[NAP_SLUG])).status_code == 404

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from coordination.demo import load_demo_commitments
 from meetings.demo import load_demo_meetings
 from members.demo import DEMO_PASSWORD, load_demo_platform
 from members.models import Administration, Member
@@ -24,10 +25,12 @@ class Command(BaseCommand):
             )
         accounts = load_demo_platform()
         meetings = load_demo_meetings()
+        commitments = load_demo_commitments()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo platform ready: {Administration.objects.count()} administrations, "
-                f"{Member.objects.count()} members, {meetings} meetings. Sign in with:"
+                f"{Member.objects.count()} members, {meetings} meetings, "
+                f"{commitments} commitments in two action plans. Sign in with:"
             )
         )
         for account in accounts:
