@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -152,8 +152,12 @@ def no_change(request: HttpRequest, pk: int) -> HttpResponse:
             % {"administration": part.administration.acronym},
         )
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
-        return redirect(target)
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    # Only a path: redirect() would take anything else (such as "0") for the name of a page.
+    if safe and target.startswith("/"):
+        return HttpResponseRedirect(target)
     if update is not None and update.round_id:
         return redirect("rounds:detail", pk=update.round_id)
     return redirect("coordination:commitment-detail", pk=part.commitment_id)

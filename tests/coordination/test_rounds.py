@@ -352,3 +352,12 @@ def test_the_plan_page_leads_to_its_rounds_and_the_plan_list_to_the_overdue_part
     assert reverse("rounds:open", args=[s["plan"].slug]) not in page  # readers do not open rounds
     client.force_login(s["chair"].user)
     assert reverse("rounds:open", args=[s["plan"].slug]) in client.get(rounds_url).text
+
+
+@pytest.mark.parametrize("target", ["0", "99999999999999999999999999", "//evil.example/", "rounds:overdue"])
+def test_a_return_address_that_is_not_a_path_on_this_site_is_ignored(client, plan_setup, wallonia, target):
+    s = plan_setup
+    round_ = rounds.open_round(edition=s["edition"], deadline=timezone.localdate(), by=s["chair"])
+    client.force_login(s["spw_point"].user)
+    response = client.post(reverse("rounds:no-change", args=[part(s["first"], wallonia).pk]), {"next": target})
+    assert response.status_code == 302 and response["Location"] == reverse("rounds:detail", args=[round_.pk])

@@ -26,7 +26,15 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from coordination.models import ActionPlan, Commitment, CommitmentPart, Evidence, PlanEdition, ProgressUpdate
+from coordination.models import (
+    ActionPlan,
+    Commitment,
+    CommitmentPart,
+    Evidence,
+    PlanEdition,
+    ProgressUpdate,
+    ReportingRound,
+)
 from meetings.links import answer_token
 from meetings.models import Invitation, Meeting
 from members import services as member_services
@@ -68,6 +76,7 @@ class Site:
     plan: object = None
     commitment: object = None
     evidence: object = None
+    reporting_round: object = None
 
 
 @pytest.fixture
@@ -144,7 +153,12 @@ def site(db) -> Site:
         content_type="application/pdf",
         size=len(PDF),
     )
+    # A reporting round open on the plan's edition.
+    reporting_round = ReportingRound.objects.create(
+        edition=edition, deadline=timezone.localdate() + timedelta(days=14), opened_by=chair
+    )
     return Site(
+        reporting_round=reporting_round,
         plan=plan,
         commitment=commitment,
         evidence=evidence,
@@ -213,6 +227,21 @@ def path_arguments(site: Site) -> dict[str, dict]:
         "meetings:answer-web": meeting,
         "meetings:answer-for": {**meeting, "invitation_pk": site.colleague_invitation.pk},
         **commitment_path_arguments(site),
+        **round_path_arguments(site),
+    }
+
+
+def round_path_arguments(site: Site) -> dict[str, dict]:
+    plan = {"slug": site.plan.slug}
+    reporting_round = {"pk": site.reporting_round.pk}
+    return {
+        "rounds:list": plan,
+        "rounds:open": plan,
+        "rounds:detail": reporting_round,
+        "rounds:close": reporting_round,
+        "rounds:compare": reporting_round,
+        "rounds:follow-up": reporting_round,
+        "rounds:no-change": {"pk": site.commitment.parts.get().pk},
     }
 
 
