@@ -3,9 +3,13 @@ languages, the same filters and an export, linked from the owner group's public 
 
 import csv
 import io
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from coordination import services
 from coordination.models import ActionPlan, Commitment
@@ -122,6 +126,39 @@ def test_public_page_queries_do_not_grow(
     _plan, edition = make_plan(group, slug="big", is_public=True)
     make_many(edition, count, [federal, flanders], updates=0)
     Commitment.objects.update(is_public=True, due_date=timezone.localdate())
-    with django_assert_max_num_queries(8):
+    # The plan, the filter's choices (editions, chapters, administrations), the count, the page's
+    # rows and their parts: 7 whatever the number of commitments.
+    with django_assert_max_num_queries(7):
         response = client.get("/plans/big/", {"level": "regional"})
     assert f"{count} commitments found" in response.text
+
+
+odd_filters = hypothesis_settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+KEYS = [
+    "q",
+    "edition",
+    "chapter",
+    "administration",
+    "level",
+    "status",
+    "due_after",
+    "overdue",
+    "sort",
+    "page",
+]
+ODD = st.one_of(
+    st.sampled_from(["", "-1", "9" * 30, "0001-01-01", "9999-12-31", "\x00", "x" * 500, "xlsx"]),
+    st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=20),
+)
+
+
+@odd_filters
+@given(query=st.dictionaries(st.sampled_from([*KEYS, "_export"]), ODD, max_size=4))
+def test_odd_filters_on_the_public_page_never_give_a_server_error(client, public_plan, query):
+    response = client.get("/plans/csr/?" + urlencode(query))
+    assert response.status_code in (200, 400)
