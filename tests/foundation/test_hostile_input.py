@@ -125,7 +125,10 @@ def site(db) -> Site:
         created_by=chair,
     )
     # An action plan with a commitment whose part the colleague reports, and one update with a document.
-    plan = ActionPlan.objects.create(slug="csr-plan", title_en="Federal CSR Action Plan", owner_group=group)
+    # Public, so that its public page is fuzzed too.
+    plan = ActionPlan.objects.create(
+        slug="csr-plan", title_en="Federal CSR Action Plan", owner_group=group, is_public=True
+    )
     edition = PlanEdition.objects.create(plan=plan, label="2021–2024", starts_on=date(2021, 1, 1))
     commitment = Commitment.objects.create(
         edition=edition,
@@ -228,6 +231,18 @@ def path_arguments(site: Site) -> dict[str, dict]:
         "meetings:answer-for": {**meeting, "invitation_pk": site.colleague_invitation.pk},
         **commitment_path_arguments(site),
         **round_path_arguments(site),
+        **tracker_path_arguments(site),
+    }
+
+
+def tracker_path_arguments(site: Site) -> dict[str, dict]:
+    plan = {"slug": site.plan.slug}
+    return {
+        "tracker:plan-dashboard": plan,
+        "tracker:plan-import": plan,
+        "tracker:administration-dashboard": {"pk": site.colleague.administration_id},
+        "tracker:import-template": {"extension": "xlsx"},
+        "public-plans:detail": plan,
     }
 
 
