@@ -1,7 +1,7 @@
 """The pages the browser checks visit (accessibility, reflow), for each kind of visitor."""
 
 from coordination.demo import CSR_SLUG, NAP_SLUG
-from coordination.models import Commitment
+from coordination.models import Commitment, ReportingRound
 from meetings.models import Meeting
 from members.demo import DEMO_PASSWORD
 from members.models import Member
@@ -27,6 +27,10 @@ def member_paths(email: str, demo: Meeting) -> list[str]:
     # A demo commitment carried by the federal level and each region.
     shared = Commitment.objects.get(edition__plan__slug=CSR_SLUG, reference="1.6")
     administration_id = Member.objects.get(user__email=email).administration_id
+    # The demo plan's open reporting round, and the last one closed before it.
+    rounds = ReportingRound.objects.filter(edition__plan__slug=CSR_SLUG).order_by("-opened_at", "-pk")
+    open_round = rounds.filter(closed_at__isnull=True).first()
+    closed_round = rounds.filter(closed_at__isnull=False, edition=open_round.edition).first()
     paths = [
         "/",
         "/members/groups/",
@@ -50,6 +54,11 @@ def member_paths(email: str, demo: Meeting) -> list[str]:
         "/commitments/tracker/?level=regional&overdue=on",
         f"/commitments/plans/{CSR_SLUG}/dashboard/",
         f"/commitments/administrations/{administration_id}/dashboard/",
+        f"/commitments/plans/{CSR_SLUG}/rounds/",
+        f"/commitments/rounds/{open_round.pk}/",
+        f"/commitments/rounds/{open_round.pk}/compare/",
+        f"/commitments/rounds/{closed_round.pk}/compare/",
+        "/commitments/overdue/",
     ]
     if email.startswith("chair"):
         paths += [
@@ -75,6 +84,8 @@ def member_paths(email: str, demo: Meeting) -> list[str]:
             f"/commitments/{shared.pk}/edit/",
             f"/commitments/plans/{NAP_SLUG}/dashboard/",
             f"/commitments/plans/{CSR_SLUG}/import/",
+            f"/commitments/plans/{CSR_SLUG}/rounds/open/",
+            f"/commitments/rounds/{open_round.pk}/close/",
         ]
     return paths
 
