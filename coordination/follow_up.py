@@ -58,6 +58,7 @@ class Moved:
 @dataclass
 class Summary:
     since: datetime
+    since_meeting: bool
     moved: list[Moved]
     more: int
     done: int
@@ -67,8 +68,9 @@ class Summary:
     to_report: int
 
 
-def summarise(round_: ReportingRound, since: datetime) -> Summary:
-    """What changed on the round's edition since `since`, in a fixed number of queries."""
+def summarise(round_: ReportingRound, since: datetime, *, since_meeting: bool = True) -> Summary:
+    """What changed on the round's edition since `since` (the group's last meeting, or when
+    `since_meeting` is False the round's opening), in a fixed number of queries."""
     changed = (
         ProgressUpdate.objects.filter(part__commitment__edition_id=round_.edition_id, created_at__gte=since)
         .filter(no_change=False)
@@ -104,6 +106,7 @@ def summarise(round_: ReportingRound, since: datetime) -> Summary:
     rows = list(moved.values())
     return Summary(
         since=since,
+        since_meeting=since_meeting,
         moved=rows[:MAX_LISTED],
         more=max(0, len(rows) - MAX_LISTED),
         done=counts["done"],
@@ -150,7 +153,7 @@ def add_follow_up_item(
         )
     previous = last_meeting(plan.owner_group_id, now)
     since = previous.starts_at if previous is not None else round.opened_at
-    texts = item_texts(round, summarise(round, since))
+    texts = item_texts(round, summarise(round, since, since_meeting=previous is not None))
     return meeting_services.add_agenda_item(
         meeting=meeting, by=by, kind=AgendaItem.Kind.INFORMATION, duration_minutes=20, **texts
     )

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coordination import rounds, services
+from coordination.follow_up import add_follow_up_item
 from meetings.models import AgendaItem, Meeting
 from members.models import Administration, Membership
 from tests.coordination.factories import make_commitment, make_many, make_plan
@@ -141,3 +142,12 @@ def test_overdue_list_queries_do_not_grow(client, group, chair, count, django_as
     with django_assert_max_num_queries(6):
         response = client.get(reverse("rounds:overdue"))
     assert response.status_code == 200 and "1 day late" in response.text
+
+
+def test_a_group_that_never_met_gets_what_changed_since_the_round_opened(chair, follow_up):
+    Meeting.objects.filter(status=Meeting.Status.HELD).delete()
+
+    item = add_follow_up_item(round=follow_up["round"], by=chair)
+
+    assert "since the reporting round opened on" in item.description_en
+    assert "- 1 part past its due date." in item.description_en  # a Markdown list
