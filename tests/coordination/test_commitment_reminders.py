@@ -3,11 +3,13 @@ reminder to focal points who have not reported, and due-date reminders before an
 each in the recipient's language."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from coordination import reminders, rounds, services
@@ -204,28 +206,39 @@ def test_a_part_without_focal_points_is_not_marked_as_reminded(group, flanders, 
     assert reminders.send_due_date_reminders() == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_runs_on_threads_remind_once(due_setup):
-    """Two runs at the same time, each on its own connection: one reminder per focal point."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
-
+def _at_once(job) -> list[int]:
+    """Run `job` twice at the same time, each on its own database connection."""
     if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
         ("file:memorydb", ":memory:")
     ):
         pytest.skip("an in-memory SQLite database is not shared between threads")
 
-    def run():
+    def run(_n):
         try:
-            return reminders.send_due_date_reminders()
+            return job()
         finally:
             connection.close()
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda _n: run(), range(2)))
+        return list(pool.map(run, range(2)))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_runs_on_threads_remind_once(due_setup):
+    """Two runs at the same time, each on its own connection: one reminder per focal point."""
+    results = _at_once(reminders.send_due_date_reminders)
     assert sorted(results) == [0, 2]  # one run claimed both parts; the other found them claimed
     assert OutboundMessage.objects.filter(batch__startswith="commitments-due-").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_round_reminder_runs_remind_each_focal_point_once(open_round, people):
+    results = _at_once(reminders.send_round_reminders)
+
+    assert sorted(results) == [0, 2]
+    assert sorted(reminder_rows("-reminder").values_list("to_email", flat=True)) == sorted(
+        [people["dkb"].user.email, people["spw"].user.email]
+    )
 
 
 def test_the_command_loops_every_hour_when_no_interval_is_given(monkeypatch, db):
