@@ -55,7 +55,8 @@ REMINDER_TITLE = gettext_noop("Reporting round reminder: %(plan)s, by %(deadline
 def round_parts(round_: ReportingRound) -> QuerySet[CommitmentPart]:
     """The parts of the round's edition, each annotated with what it reported in the round:
     `round_updates` (count), `round_changes` (updates that were not "no change") and
-    `reported_at` (the last one), with commitment, administration and `focal_point_list` loaded.
+    `reported_at` and `reported_by` (the last one's date and author's name), with commitment,
+    administration and `focal_point_list` loaded.
     Three queries, whatever the number of parts."""
     in_round = Q(updates__round=round_)
     focal_points = Member.objects.select_related("user").order_by("user__name", "pk")
@@ -67,6 +68,11 @@ def round_parts(round_: ReportingRound) -> QuerySet[CommitmentPart]:
             round_updates=Count("updates", filter=in_round),
             round_changes=Count("updates", filter=in_round & Q(updates__no_change=False)),
             reported_at=Max("updates__created_at", filter=in_round),
+            reported_by=Subquery(
+                ProgressUpdate.objects.filter(part=OuterRef("pk"), round=round_)
+                .order_by("-created_at", "-pk")
+                .values("author__user__name")[:1]
+            ),
         )
         .order_by("administration__acronym", "commitment__position", "commitment__pk", "pk")
     )

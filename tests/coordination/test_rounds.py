@@ -146,6 +146,7 @@ def test_a_round_from_opening_to_comparison(
     page = client.get(reverse("rounds:detail", args=[round_.pk])).text
     dkb_section = page.split(f'id="administration-{flanders.pk}"')[1].split("</section>")[0]
     assert "No change" in dkb_section and "Reported" in dkb_section
+    assert f"by {s['dkb_point'].user.name}" in dkb_section.replace("&#x27;", "'")
     spw_section = page.split(f'id="administration-{wallonia.pk}"')[1].split("</section>")[0]
     assert "Not reported yet" in spw_section
     assert deadline.strftime("%Y") in page
@@ -359,5 +360,7 @@ def test_a_return_address_that_is_not_a_path_on_this_site_is_ignored(client, pla
     s = plan_setup
     round_ = rounds.open_round(edition=s["edition"], deadline=timezone.localdate(), by=s["chair"])
     client.force_login(s["spw_point"].user)
-    response = client.post(reverse("rounds:no-change", args=[part(s["first"], wallonia).pk]), {"next": target})
+    response = client.post(
+        reverse("rounds:no-change", args=[part(s["first"], wallonia).pk]), {"next": target}
+    )
     assert response.status_code == 302 and response["Location"] == reverse("rounds:detail", args=[round_.pk])
