@@ -1,19 +1,16 @@
 """django-tables2 tables of the meetings pages. Columns read only what with_list_data() loads."""
 
 import django_tables2 as tables
-from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django_tables2 import RequestConfig
 
 from core.i18n import localized_html
 from meetings import attendance as attendance_service
 from meetings.models import Invitation, Meeting
-from members.tables import SpreadsheetExport
 
 
 def when_text(meeting: Meeting) -> str:
@@ -74,20 +71,8 @@ class MeetingTable(tables.Table):
         )
 
 
-EXPORT_PARAMETER = "_export"
-
-
 def moment_text(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def export_response(request: HttpRequest, table: tables.Table, title: str, filename: str) -> HttpResponse | None:
-    export_format = request.GET.get(EXPORT_PARAMETER)
-    if not SpreadsheetExport.is_valid_format(export_format):
-        return None
-    RequestConfig(request, paginate=False).configure(table)
-    exporter = SpreadsheetExport(export_format, table, dataset_kwargs={"title": title[:31]})
-    return exporter.response(filename=f"{filename}.{export_format}")
 
 
 class AnswersExportTable(tables.Table):

@@ -1,37 +1,20 @@
 """The members directory and the administration pages. Members' data is personal data:
 only signed-in, active members see these pages."""
 
-from django.core.paginator import EmptyPage
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_tables2 import RequestConfig, Table
 
+from core.tables import export_response, sort_and_paginate
 from members.access import groups_known_to, member_required
 from members.filters import MemberFilter
 from members.models import Administration, Member, Membership
-from members.tables import MemberTable, RepresentationTable, SpreadsheetExport
+from members.tables import MemberTable, RepresentationTable
 
 PAGE_SIZE = 50
-EXPORT_PARAMETER = "_export"
-
-
-def _sort_and_paginate(request: HttpRequest, table: Table, per_page: int = PAGE_SIZE) -> Table:
-    """Apply ?sort= and show the requested page: a page number that is not one shows page 1,
-    one past the end shows the last page. The page size is ours, not the query string's."""
-    RequestConfig(request, paginate=False).configure(table)
-    try:
-        page = max(int(request.GET.get(table.prefixed_page_field, 1)), 1)
-    except ValueError:
-        page = 1
-    try:
-        table.paginate(page=page, per_page=per_page)
-    except EmptyPage:
-        table.paginate(page=table.paginator.num_pages, per_page=per_page)
-    return table
 
 
 @member_required
@@ -45,15 +28,12 @@ def directory(request: HttpRequest) -> HttpResponse:
         return render(request, "members/directory.html", {"filterset": filterset, "table": None})
 
     table = MemberTable(filterset.qs)
-    export_format = request.GET.get(EXPORT_PARAMETER)
-    if SpreadsheetExport.is_valid_format(export_format):
-        RequestConfig(request, paginate=False).configure(table)
-        exporter = SpreadsheetExport(export_format, table, dataset_kwargs={"title": gettext("Directory")})
-        return exporter.response(
-            filename=f"concerto-directory-{timezone.localdate():%Y-%m-%d}.{export_format}"
-        )
+    filename = f"concerto-directory-{timezone.localdate():%Y-%m-%d}"
+    response = export_response(request, table, title=gettext("Directory"), filename=filename)
+    if response is not None:
+        return response
 
-    _sort_and_paginate(request, table)
+    sort_and_paginate(request, table, PAGE_SIZE)
     return render(request, "members/directory.html", {"filterset": filterset, "table": table})
 
 
@@ -109,11 +89,11 @@ def administration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     members_table.caption = _("Current members")
     members_table.pagination_label = _("Pages of current members")
-    _sort_and_paginate(request, members_table)
+    sort_and_paginate(request, members_table, PAGE_SIZE)
 
     history_table = RepresentationTable(representation_history(administration, groups), prefix="history-")
     history_table.pagination_label = _("Pages of the representation history")
-    _sort_and_paginate(request, history_table)
+    sort_and_paginate(request, history_table, PAGE_SIZE)
 
     context = {
         "administration": administration,

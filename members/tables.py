@@ -1,6 +1,4 @@
-"""django-tables2 tables of the members pages, and the spreadsheet export they share."""
-
-import re
+"""django-tables2 tables of the members pages."""
 
 import django_tables2 as tables
 from django.urls import reverse
@@ -10,49 +8,12 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django_tables2.export import TableExport
-from tablib import Dataset
 
 from core.i18n import localized_html, role_of
+
+# The export lives in core.tables; importable here until the commitment pages import it from there.
+from core.tables import SpreadsheetExport  # noqa: F401
 from members.models import Member, Membership
-
-# A cell a spreadsheet could read as a formula. Phone-like values ("+32 2 123 45 67") are not.
-_FORMULA_START = re.compile(r"^[=@\t\r]|^[+-](?![\d\s./()+-]*$)")
-
-
-def spreadsheet_safe(value):
-    """Text that Excel or LibreOffice would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and _FORMULA_START.match(value):
-        return "'" + value
-    return value
-
-
-class SpreadsheetExport(TableExport):
-    """TableExport for CSV and XLSX that people open in Excel.
-
-    Cells cannot inject formulas (members write their own name and job title), and CSV
-    starts with a byte order mark so that Excel reads accented names as UTF-8.
-    """
-
-    FORMATS = {key: TableExport.FORMATS[key] for key in (TableExport.CSV, TableExport.XLSX)}
-
-    @classmethod
-    def is_valid_format(cls, export_format):
-        return export_format in cls.FORMATS
-
-    def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
-        rows = table.as_values(exclude_columns=exclude_columns)
-        dataset = Dataset(**(dataset_kwargs or {}))
-        dataset.headers = next(rows)
-        for row in rows:
-            dataset.append([spreadsheet_safe(value) for value in row])
-        return dataset
-
-    def export(self):
-        data = super().export()
-        if self.format == self.CSV:
-            return "\ufeff" + data
-        return data
 
 
 def _role(membership: Membership, member: Member) -> str:

@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.tables import export_response
 from meetings import answers as answers_service
 from meetings.access import get_meeting_to_manage
 from meetings.tables import (
     AnswersExportTable,
     answer_rows,
-    export_response,
 )
 from members.access import member_required
 
@@ -66,7 +66,7 @@ def answers(request: HttpRequest, pk: int) -> HttpResponse:
     overview = answers_service.answers_overview(meeting)
     table = AnswersExportTable(answer_rows(overview.invitations))
     response = export_response(
-        request, table, _("Answers"), f"concerto-answers-{meeting.pk}-{timezone.localdate():%Y-%m-%d}"
+        request, table, title=_("Answers"), filename=f"concerto-answers-{meeting.pk}-{timezone.localdate():%Y-%m-%d}"
     )
     if response is not None:
         return response

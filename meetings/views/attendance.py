@@ -9,22 +9,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.tables import export_requested, export_response
 from meetings import attendance as attendance_service
 from meetings.access import get_meeting_to_manage
 from meetings.forms import AttendanceForm
-from meetings.tables import EXPORT_PARAMETER, AttendanceExportTable, attendance_rows, export_response
+from meetings.tables import AttendanceExportTable, attendance_rows
 from members.access import member_required
-from members.tables import SpreadsheetExport
 
 
 @member_required
 def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_to_manage(request, pk)
-    if request.method != "POST" and SpreadsheetExport.is_valid_format(request.GET.get(EXPORT_PARAMETER)):
+    if request.method != "POST" and export_requested(request):
         sheet = attendance_service.attendance_sheet(meeting, with_colleagues=False)
         table = AttendanceExportTable(attendance_rows(sheet))
         filename = f"concerto-attendance-{meeting.pk}-{timezone.localdate():%Y-%m-%d}"
-        return export_response(request, table, _("Attendance"), filename)
+        return export_response(request, table, title=_("Attendance"), filename=filename)
     sheet = attendance_service.attendance_sheet(meeting)
     form = AttendanceForm(data=request.POST if request.method == "POST" else None, sheet=sheet)
     if form.is_valid():

@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,9 +15,9 @@ from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_tables2 import RequestConfig
 
 from core.forms import add_service_errors, posted
+from core.tables import sort_and_paginate
 from meetings import circulation, sending, services
 from meetings.access import (
     get_group_to_schedule_in,
@@ -44,23 +43,11 @@ PER_PAGE = 50
 # --- Lists and calendar -----------------------------------------------------------------
 
 
-def _sort_and_paginate(request: HttpRequest, table: MeetingTable) -> None:
-    """Apply ?sort= and show ?page= (page 1 when it is not a number, the last one past the end).
-    The page size is ours: a ?per_page= in the query string is not read."""
-    RequestConfig(request, paginate=False).configure(table)
-    try:
-        table.paginate(page=request.GET.get(table.prefixed_page_field, 1), per_page=PER_PAGE)
-    except PageNotAnInteger:
-        table.paginate(page=1, per_page=PER_PAGE)
-    except EmptyPage:
-        table.paginate(page=table.paginator.num_pages, per_page=PER_PAGE)
-
-
 @member_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
     rows = Meeting.objects.visible_to(request.member).upcoming().with_list_data().order_by("starts_at", "pk")
     table = MeetingTable(rows, caption=_("Upcoming meetings"))
-    _sort_and_paginate(request, table)
+    sort_and_paginate(request, table, PER_PAGE)
     today = timezone.localdate()
     context = {
         "table": table,
@@ -74,7 +61,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_past(request: HttpRequest) -> HttpResponse:
     rows = Meeting.objects.visible_to(request.member).past().with_list_data().order_by("-starts_at", "-pk")
     table = MeetingTable(rows, caption=_("Past meetings"))
-    _sort_and_paginate(request, table)
+    sort_and_paginate(request, table, PER_PAGE)
     return render(request, "meetings/meeting_past.html", {"table": table})
 
 
