@@ -248,3 +248,12 @@ class ChangeRoleForm(forms.Form):
 
 
 __all__ = ["ChangeRoleForm", "GroupLinkForm", "Kind", "ProfileForm", "PublicPageForm"]
+
+
+# --- The outbox ---------------------------------------------------------------------------------
+
+
+class SendAgainForm(forms.Form):
+    """Send one failed message again (its number)."""
+
+    message = forms.IntegerField(min_value=1)

@@ -4,7 +4,6 @@ A member sees the batches they sent; staff see every batch. Anybody else gets a 
 nobody learns what was sent to whom.
 """
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from members import services, tasks
 from members.access import member_required
+from members.forms import SendAgainForm
 from members.models import Member
 from members.outbox import Kind, OutboundMessage
 
@@ -26,10 +26,6 @@ PROBLEMS = (Status.FAILED, Status.BOUNCED, Status.COMPLAINED)
 BATCHES_PER_PAGE = 50
 # Reasons Concerto itself stores in English (shown translated); anything else is a provider's answer.
 OWN_REASONS = services.OUTBOX_REASONS | {tasks.FAILED_APPLICATION_ERROR}
-
-
-class SendAgainForm(forms.Form):
-    message = forms.IntegerField(min_value=1)
 
 
 def _visible_messages(member: Member) -> QuerySet[OutboundMessage]:
