@@ -215,7 +215,8 @@ def _focal_points(acronyms: set[str]) -> dict[str, list[Member]]:
     """The demo members of each administration who report its parts: the signed-in demo accounts
     first (the Flemish and Walloon members), then the numbered ones."""
     members = (
-        Member.objects.active().filter(administration__acronym__in=acronyms)
+        Member.objects.active()
+        .filter(administration__acronym__in=acronyms)
         .select_related("user", "administration")
         .order_by("user__email")
     )
