@@ -11,7 +11,6 @@ there) is invited with the group and says whether they come, but sends no substi
 (`may_send_substitute`).
 """
 
-import zoneinfo
 from datetime import datetime
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.timezones import zone_or_default
 from meetings.models import Invitation, Meeting
 from members.access import RULES, Action, can, role_in
 from members.models import Member, Membership
@@ -170,13 +170,7 @@ def invitation_language(invitation: Invitation) -> str:
 
 def recipient_timezone(invitation: Invitation) -> str:
     """The member's time zone if it is a valid one; Europe/Brussels for guests."""
-    if invitation.member_id and invitation.member.timezone:
-        try:
-            zoneinfo.ZoneInfo(invitation.member.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return settings.TIME_ZONE
-        return invitation.member.timezone
-    return settings.TIME_ZONE
+    return zone_or_default(invitation.member.timezone if invitation.member_id else "").key
 
 
 # Invitees who can be emailed: guests, and members who are still active.

@@ -7,7 +7,6 @@ is missed or sent a version twice. The services (meetings.services, .circulation
 .answers) decide what to send; this module only sends it.
 """
 
-import zoneinfo
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from core.i18n import localized
+from core.timezones import zone_or_default
 from core.translated import translated_names
 from meetings import calendar, emails
 from meetings.invitees import REACHABLE, mark_replaced, mark_substitute_rights, reply_address
@@ -69,10 +69,7 @@ def queue_meeting_email(
         sending = "invitation" if invitation.sent_sequence is None else "update"
     sender = by or (meeting.organiser if meeting.organiser_id else None)
     language = sender.language if sender else settings.LANGUAGE_CODE
-    try:
-        zone = zoneinfo.ZoneInfo(sender.timezone if sender else settings.TIME_ZONE)
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    zone = zone_or_default(sender.timezone if sender else "")
     with translation.override(language):
         label = {
             "invitation": _("Invitation: %(title)s, %(date)s"),

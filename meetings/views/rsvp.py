@@ -11,7 +11,6 @@ the invitee knows and a stranger would have to know already. Signed in, a member
 list of their administration's colleagues, as the members directory shows them anyway.
 """
 
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -28,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.forms import add_service_errors
 from core.links import link_problem_response
+from core.timezones import zone_or_default
 from meetings import attendance as attendance_service
 from meetings import links, rsvp
 from meetings.access import get_meeting_for
@@ -128,7 +128,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     language = invitation_language(invitation)
     # The invitee answers for themself: the link proved it.
     by = invitation.member if invitation.member_id else None
-    with translation.override(language), timezone.override(ZoneInfo(recipient_timezone(invitation))):
+    with translation.override(language), timezone.override(zone_or_default(recipient_timezone(invitation))):
         closed = closed_reason(invitation, by=by)
         may_delegate = may_send_substitute(invitation)
         post = request.POST if request.method == "POST" and not closed else None
