@@ -10,12 +10,13 @@ Not visible: 404; visible but not allowed: 403.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from coordination import access, follow_up, rounds
@@ -27,6 +28,22 @@ from members.access import member_required
 from members.models import Member
 
 OVERDUE_PER_PAGE = 100
+DASHBOARD_PER_PAGE = 200
+COMPARE_PER_PAGE = 200
+# What the comparison lists: by default the parts that moved or are late.
+SHOW = {
+    "changes": (gettext_lazy("Moved or late"), lambda row: row.moved or row.late),
+    "moved": (gettext_lazy("Moved"), lambda row: row.moved),
+    "late": (gettext_lazy("Past their due date"), lambda row: row.late),
+    "not_reported": (gettext_lazy("Not reported"), lambda row: row.not_reported),
+    "all": (gettext_lazy("All parts"), lambda row: True),
+}
+# The dashboard's filter on where a part stands in the round.
+STATES = {
+    "missing": gettext_lazy("Not reported yet"),
+    "reported": gettext_lazy("Reported"),
+    "no_change": gettext_lazy("No change"),
+}
 
 
 def get_round(member: Member, pk: int, *, manage: bool = False) -> ReportingRound:
@@ -102,36 +119,50 @@ def round_open(request: HttpRequest, slug: str) -> HttpResponse:
 
 @member_required
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The round's dashboard: per administration and part, who reported, who reported "no change",
-    who has not; a fixed number of queries (rounds.dashboard)."""
+    """The round's dashboard: per administration the count of parts reported, reported "no change"
+    and not reported; then each part (one administration's, or those in one state, on request),
+    DASHBOARD_PER_PAGE a page. A fixed number of queries (rounds.dashboard)."""
     round_ = get_round(request.member, pk)
-    can_manage = access.can_manage_plan(request.member, round_.edition.plan)
-    visible = _visible_commitment_ids(request.member, round_)
-    administrations = []
-    totals = {"reported": 0, "no_change": 0, "missing": 0}
-    for row in rounds.dashboard(round_):
-        if visible is not None:
-            row.parts = [part for part in row.parts if part.commitment_id in visible]
-            if not row.parts:
-                continue
-            row.reported = sum(1 for p in row.parts if p.reported and not p.reported_no_change)
-            row.no_change = sum(1 for p in row.parts if p.reported_no_change)
-            row.missing = sum(1 for p in row.parts if not p.reported)
-        for part in row.parts:
-            part.can_report = round_.is_open and (can_manage or access.is_focal_point(request.member, part))
-        totals["reported"] += row.reported
-        totals["no_change"] += row.no_change
-        totals["missing"] += row.missing
-        administrations.append(row)
+    plan = round_.edition.plan
+    can_manage = access.can_manage_plan(request.member, plan)
+    administrations, parts = rounds.dashboard(round_, _visible_commitment_ids(request.member, round_))
+    totals = {
+        "reported": sum(row.reported for row in administrations),
+        "no_change": sum(row.no_change for row in administrations),
+        "missing": sum(row.missing for row in administrations),
+    }
+    chosen = request.GET.get("administration", "")
+    if chosen:
+        parts = [part for part in parts if str(part.administration_id) == chosen]
+    state = request.GET.get("state", "")
+    if state in STATES:
+        parts = [part for part in parts if _state(part) == state]
+    page = Paginator(parts, DASHBOARD_PER_PAGE).get_page(request.GET.get("page"))
+    prefetch_related_objects(page.object_list, rounds.focal_points_prefetch())
+    for part in page.object_list:
+        part.can_report = round_.is_open and (can_manage or access.is_focal_point(request.member, part))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "round": round_,
-        "plan": round_.edition.plan,
+        "plan": plan,
         "administrations": administrations,
         "totals": totals,
+        "page": page,
+        "chosen": chosen,
+        "state": state if state in STATES else "",
+        "states": STATES,
+        "page_query": query.urlencode(),
         "can_manage": can_manage,
         "late": round_.is_open and round_.deadline < timezone.localdate(),
     }
     return render(request, "coordination/round_detail.html", context)
+
+
+def _state(part: CommitmentPart) -> str:
+    if part.reported_no_change:
+        return "no_change"
+    return "reported" if part.reported else "missing"
 
 
 @require_POST
@@ -203,12 +234,23 @@ def round_compare(request: HttpRequest, pk: int) -> HttpResponse:
         .exclude(pk=round_.pk)
         .order_by("-opened_at", "-pk")
     )
+    show = request.GET.get("show", "")
+    show = show if show in SHOW else "changes"
+    page = Paginator([row for row in comparison.rows if SHOW[show][1](row)], COMPARE_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     plan = round_.edition.plan
     can_manage = access.can_manage_plan(request.member, plan)
     context = {
         "round": round_,
         "plan": plan,
         "comparison": comparison,
+        "page": page,
+        "show": show,
+        "shows": {value: label for value, (label, _keep) in SHOW.items()},
+        "page_query": query.urlencode(),
         "others": list(others),
         "can_manage": can_manage,
         "next_meeting": follow_up.next_meeting(plan.owner_group_id) if can_manage else None,

@@ -52,18 +52,16 @@ REMINDER_TITLE = gettext_noop("Reporting round reminder: %(plan)s, by %(deadline
 # --- Reading a round ---------------------------------------------------------------------------
 
 
-def round_parts(round_: ReportingRound) -> QuerySet[CommitmentPart]:
+def round_parts(round_: ReportingRound, *, focal_points: bool = True) -> QuerySet[CommitmentPart]:
     """The parts of the round's edition, each annotated with what it reported in the round:
-    `round_updates` (count), `round_changes` (updates that were not "no change") and
-    `reported_at` and `reported_by` (the last one's date and author's name), with commitment,
-    administration and `focal_point_list` loaded.
-    Three queries, whatever the number of parts."""
+    `round_updates` (count), `round_changes` (updates that were not "no change"),
+    `reported_at` and `reported_by` (the last one's date and author's name), with commitment and
+    administration loaded, and with `focal_points` their `focal_point_list`. Two queries (one
+    without focal points), whatever the number of parts."""
     in_round = Q(updates__round=round_)
-    focal_points = Member.objects.select_related("user").order_by("user__name", "pk")
-    return (
+    parts = (
         CommitmentPart.objects.filter(commitment__edition_id=round_.edition_id)
         .select_related("commitment__chapter", "administration")
-        .prefetch_related(Prefetch("focal_points", queryset=focal_points, to_attr="focal_point_list"))
         .annotate(
             round_updates=Count("updates", filter=in_round),
             round_changes=Count("updates", filter=in_round & Q(updates__no_change=False)),
@@ -76,6 +74,15 @@ def round_parts(round_: ReportingRound) -> QuerySet[CommitmentPart]:
         )
         .order_by("administration__acronym", "commitment__position", "commitment__pk", "pk")
     )
+    if focal_points:
+        parts = parts.prefetch_related(focal_points_prefetch())
+    return parts
+
+
+def focal_points_prefetch() -> Prefetch:
+    """Each part's focal points with their user, as `focal_point_list`."""
+    members = Member.objects.select_related("user").order_by("user__name", "pk")
+    return Prefetch("focal_points", queryset=members, to_attr="focal_point_list")
 
 
 def to_report(part: CommitmentPart) -> bool:
@@ -94,24 +101,27 @@ class AdministrationProgress:
     missing: int = 0
 
 
-def dashboard(round_: ReportingRound) -> list[AdministrationProgress]:
-    """The round's parts to report, grouped by administration, each part marked `reported`,
-    `reported_no_change` or missing. Reads `round_parts`: three queries."""
+def dashboard(round_: ReportingRound, visible: set[int] | None = None) -> tuple[list, list]:
+    """(administrations, parts) of the round: the parts to report (of the commitments in `visible`,
+    or all), each marked `reported`, `reported_no_change` or neither, and per administration the
+    counts. One query; the caller loads the focal points of the parts it shows (focal_points_prefetch)."""
     groups: dict[int, AdministrationProgress] = {}
-    for part in round_parts(round_):
-        if not to_report(part):
+    parts = []
+    for part in round_parts(round_, focal_points=False):
+        if not to_report(part) or (visible is not None and part.commitment_id not in visible):
             continue
         part.reported = part.round_updates > 0
         part.reported_no_change = part.reported and part.round_changes == 0
         row = groups.setdefault(part.administration_id, AdministrationProgress(part.administration))
         row.parts.append(part)
+        parts.append(part)
         if part.reported_no_change:
             row.no_change += 1
         elif part.reported:
             row.reported += 1
         else:
             row.missing += 1
-    return list(groups.values())
+    return list(groups.values()), parts
 
 
 def previous_round(round_: ReportingRound) -> ReportingRound | None:
@@ -393,6 +403,10 @@ class ComparedPart:
         )
 
     @property
+    def not_reported(self) -> bool:
+        return not self.after.reported and self.after.status not in CLOSED_STATUSES
+
+    @property
     def progress_change(self) -> int:
         return self.after.progress - (self.before.progress if self.before else 0)
 
@@ -423,9 +437,7 @@ class Comparison:
 
     @property
     def not_reported(self) -> list[ComparedPart]:
-        return [
-            row for row in self.rows if not row.after.reported and row.after.status not in CLOSED_STATUSES
-        ]
+        return [row for row in self.rows if row.not_reported]
 
 
 def _snapshots(round_: ReportingRound) -> dict[int, RoundSnapshot]:
@@ -448,7 +460,7 @@ def compare_rounds(previous: ReportingRound | None, current: ReportingRound) -> 
     before = _snapshots(previous) if previous is not None else {}
     if current.is_open:
         as_of = timezone.localdate()
-        parts = list(round_parts(current))
+        parts = list(round_parts(current, focal_points=False))
         after = {
             part.pk: Standing(
                 part.status,

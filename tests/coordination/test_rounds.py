@@ -143,12 +143,17 @@ def test_a_round_from_opening_to_comparison(
 
     # The dashboard says who reported, who said no change, who has not.
     client.force_login(s["chair"].user)
-    page = client.get(reverse("rounds:detail", args=[round_.pk])).text
-    dkb_section = page.split(f'id="administration-{flanders.pk}"')[1].split("</section>")[0]
-    assert "No change" in dkb_section and "Reported" in dkb_section
-    assert f"by {s['dkb_point'].user.name}" in dkb_section.replace("&#x27;", "'")
-    spw_section = page.split(f'id="administration-{wallonia.pk}"')[1].split("</section>")[0]
-    assert "Not reported yet" in spw_section
+    dashboard = reverse("rounds:detail", args=[round_.pk])
+    page = client.get(dashboard).text
+    summary = page.split('id="administrations-caption"')[1].split("</table>")[0]
+    # Per administration: reported, no change, not reported yet.
+    assert re.search(r">DKB</abbr></a></th>\s*<td>1</td>\s*<td>1</td>\s*<td>0</td>", summary)
+    assert re.search(r">SPW</abbr></a></th>\s*<td>0</td>\s*<td>0</td>\s*<td><a", summary)
+    dkb_rows = client.get(dashboard, {"administration": flanders.pk}).text.split('id="parts-caption"')[1]
+    assert "No change" in dkb_rows and "Reported" in dkb_rows and "SPW" not in dkb_rows
+    assert f"by {s['dkb_point'].user.name}" in dkb_rows.replace("&#x27;", "'")
+    missing = client.get(dashboard, {"state": "missing"}).text.split('id="parts-caption"')[1]
+    assert "SPW" in missing and "FIDO" in missing and "DKB" not in missing
     assert deadline.strftime("%Y") in page
 
     # Closing freezes a snapshot per part.
@@ -181,6 +186,10 @@ def test_a_round_from_opening_to_comparison(
     assert moved == {(part(s["first"], flanders).pk, 40, 70)}
     page = client.get(reverse("rounds:compare", args=[second_round.pk])).text
     assert "Rounds compared" in page and "moved" in page and "+30 %" in page
+    # By default only what moved or is late; on request every part, or those not reported.
+    assert "Overheidsopdrachten" not in page.split('id="compare-caption"')[1]
+    every = client.get(reverse("rounds:compare", args=[second_round.pk]), {"show": "all"}).text
+    assert "Overheidsopdrachten" in every.split('id="compare-caption"')[1]
 
 
 def test_a_focal_point_of_several_administrations_gets_one_email_listing_all(
@@ -310,14 +319,20 @@ def _big_round(group, chair, count):
     return plan, edition, round_
 
 
-@pytest.mark.parametrize("count", [5, 200])
+@pytest.mark.parametrize("count", [5, 200, 500])
 def test_round_dashboard_queries_do_not_grow(client, group, chair, count, django_assert_max_num_queries):
     _plan, _edition, round_ = _big_round(group, chair, count)
     client.force_login(chair.user)
-    # session, user, member, round, roles, parts, focal points
+    # session, user, member, round, roles, parts, the shown parts' focal points
     with django_assert_max_num_queries(7):
         response = client.get(reverse("rounds:detail", args=[round_.pk]))
     assert response.status_code == 200 and "Not reported yet" in response.text
+    # At most 200 parts a page; the counts cover them all.
+    assert response.text.count("Report no change") == min(count, 200) - count // 10
+    if count > 200:
+        assert response.text.count('<tr id="part-') == 200
+        last = client.get(reverse("rounds:detail", args=[round_.pk]), {"page": 3})
+        assert last.text.count('<tr id="part-') == count - 400
 
 
 @pytest.mark.parametrize("count", [5, 200])
