@@ -5,7 +5,8 @@ administration and `part_list` (each part with its administration). No column qu
 """
 
 import django_tables2 as tables
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -14,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Commitment
-from core.i18n import localized, localized_html
+from core.i18n import fallback_order, localized, localized_html
 
 
 def tracker_rows(commitments: QuerySet[Commitment]) -> QuerySet[Commitment]:
@@ -28,7 +29,7 @@ class CommitmentTable(tables.Table):
     caption = _("Commitments")
 
     reference = tables.Column(verbose_name=_("Reference"), order_by=("reference", "pk"))
-    title = tables.Column(verbose_name=_("Commitment"), accessor="pk", orderable=False)
+    title = tables.Column(verbose_name=_("Commitment"), accessor="pk")
     plan = tables.Column(
         verbose_name=_("Action plan"),
         accessor="edition",
@@ -71,6 +72,14 @@ class CommitmentTable(tables.Table):
         order_by = ("plan",)
         empty_text = _("No commitment matches these criteria.")
         attrs = {"class": "data-table commitment-tracker"}
+
+    def order_title(self, queryset, is_descending):
+        """By the title as the reader sees it: in their language, else the first one filled in."""
+        shown = Coalesce(*(NullIf(f"title_{code}", Value("")) for code in fallback_order()), Value(""))
+        ordered = queryset.annotate(shown_title=Lower(shown)).order_by(
+            "-shown_title" if is_descending else "shown_title", "pk"
+        )
+        return ordered, True
 
     def render_title(self, value, record):
         title = localized_html(record, "title")

@@ -155,6 +155,17 @@ def test_sorting_by_progress(client, chair, plan_data):
     assert descending.index(">3.1<") < descending.index(">2.1<")
 
 
+def test_sorting_by_title_in_the_readers_language(client, chair, plan_data):
+    _sign_in(client, chair, "fr")
+    rows = _rows(client.get(TRACKER, {"sort": "title"}))
+    # "Marchés publics durables" (its French title) before "Promouvoir…" (3.1 has a French title
+    # from the factory); in English, "Due diligence…" would come before "Sustainable…".
+    assert rows.index(">2.1<") < rows.index(">3.1<")
+    _sign_in(client, chair, "en")
+    rows = _rows(client.get(TRACKER, {"sort": "title"}))
+    assert rows.index(">3.1<") < rows.index(">2.1<")
+
+
 def test_csv_export_has_the_filtered_rows(client, chair, plan_data):
     _sign_in(client, chair)
     response = client.get(TRACKER, {"level": "regional", "_export": "csv"})
