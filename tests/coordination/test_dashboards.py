@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from coordination import charts
 from coordination.models import Commitment, CommitmentPart, Completion, Status
 from members.models import Administration
 from tests.coordination.factories import make_commitment, make_many, make_plan
@@ -136,3 +137,28 @@ def test_dashboard_queries_do_not_grow(
         response = client.get(f"/commitments/administrations/{wallonia.pk}/dashboard/")
     assert response.status_code == 200
     assert f"<dd>{count}</dd>" in response.text
+
+
+def _luminance(colour: str) -> float:
+    def channel(value: int) -> float:
+        value /= 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+
+
+def _contrast(first: str, second: str) -> float:
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_every_bar_colour_contrasts_with_the_page_and_the_track_and_has_a_distinct_pattern():
+    # WCAG 1.4.11: graphical objects at least 3:1 against what is next to them.
+    for styles in (charts._STATUS_STYLES, charts._COMPLETION_STYLES):
+        for colour, _pattern in styles.values():
+            assert _contrast(colour, "#ffffff") >= 4.5, colour
+            assert _contrast(colour, "#eef1f4") >= 3, colour
+        # Not colour alone: no two categories of a chart share a pattern.
+        patterns = [pattern for _colour, pattern in styles.values()]
+        assert len(set(patterns)) == len(patterns)
