@@ -11,7 +11,7 @@
 Who may open and close: the plan's owner group's managers (coordination.access); the views check.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -39,7 +39,7 @@ from coordination.models import (
 )
 from core.i18n import localized
 from members.emails import render_email
-from members.models import Member
+from members.models import Administration, Member
 from members.outbox import Kind
 from members.services import queue_message
 
@@ -85,43 +85,73 @@ def focal_points_prefetch() -> Prefetch:
     return Prefetch("focal_points", queryset=members, to_attr="focal_point_list")
 
 
-def to_report(part: CommitmentPart) -> bool:
-    """Whether the part is asked to report: open, or reported in the round anyway."""
-    return part.status not in CLOSED_STATUSES or bool(getattr(part, "round_updates", 0))
-
-
 @dataclass
 class AdministrationProgress:
-    """One owner administration in a round: its parts and how many reported."""
+    """One owner administration in a round: how many of its parts reported."""
 
-    administration: object
-    parts: list = field(default_factory=list)
+    administration: Administration
     reported: int = 0
     no_change: int = 0
     missing: int = 0
 
 
-def dashboard(round_: ReportingRound, visible: set[int] | None = None) -> tuple[list, list]:
-    """(administrations, parts) of the round: the parts to report (of the commitments in `visible`,
-    or all), each marked `reported`, `reported_no_change` or neither, and per administration the
-    counts. One query; the caller loads the focal points of the parts it shows (focal_points_prefetch)."""
-    groups: dict[int, AdministrationProgress] = {}
-    parts = []
-    for part in round_parts(round_, focal_points=False):
-        if not to_report(part) or (visible is not None and part.commitment_id not in visible):
-            continue
-        part.reported = part.round_updates > 0
-        part.reported_no_change = part.reported and part.round_changes == 0
-        row = groups.setdefault(part.administration_id, AdministrationProgress(part.administration))
-        row.parts.append(part)
-        parts.append(part)
-        if part.reported_no_change:
-            row.no_change += 1
-        elif part.reported:
-            row.reported += 1
-        else:
-            row.missing += 1
-    return list(groups.values()), parts
+def dashboard(
+    round_: ReportingRound, commitments: QuerySet | None = None
+) -> tuple[list[AdministrationProgress], QuerySet[CommitmentPart]]:
+    """(administrations, parts) of the round, counted and filtered in the database.
+
+    The parts to report (open, or reported in the round anyway), of `commitments` if given: each
+    administration with its counts of parts reported, reported "no change" and not reported (two
+    queries); and the parts as a queryset, annotated `reported`, `changed` (a report that was not
+    "no change"), `reported_at` and `reported_by`, with commitment and administration, for the
+    caller to filter and slice (ROUND_STATES) and load the focal points of (focal_points_prefetch).
+    """
+    in_round = ProgressUpdate.objects.filter(part=OuterRef("pk"), round=round_)
+    reported, changed = Exists(in_round), Exists(in_round.filter(no_change=False))
+    parts = CommitmentPart.objects.filter(commitment__edition_id=round_.edition_id).filter(
+        ~Q(status__in=CLOSED_STATUSES) | Q(reported)
+    )
+    if commitments is not None:
+        parts = parts.filter(commitment__in=commitments)
+    counts = (
+        parts.values("administration_id")
+        .annotate(
+            reported=Count("pk", filter=Q(reported) & Q(changed)),
+            no_change=Count("pk", filter=Q(reported) & ~Q(changed)),
+            missing=Count("pk", filter=~Q(reported)),
+        )
+        .order_by()
+    )
+    by_id = {row["administration_id"]: row for row in counts}
+    administrations = [
+        AdministrationProgress(
+            administration,
+            reported=by_id[administration.pk]["reported"],
+            no_change=by_id[administration.pk]["no_change"],
+            missing=by_id[administration.pk]["missing"],
+        )
+        for administration in Administration.objects.filter(pk__in=list(by_id)).order_by("acronym", "pk")
+    ]
+    last = in_round.order_by("-created_at", "-pk")
+    rows = (
+        parts.select_related("commitment", "administration")
+        .annotate(
+            reported=reported,
+            changed=changed,
+            reported_at=Subquery(last.values("created_at")[:1]),
+            reported_by=Subquery(last.values("author__user__name")[:1]),
+        )
+        .order_by("administration__acronym", "commitment__position", "commitment__pk", "pk")
+    )
+    return administrations, rows
+
+
+# Where a part stands in a round, as the dashboard filters on it (rows from `dashboard`).
+ROUND_STATES = {
+    "missing": Q(reported=False),
+    "reported": Q(reported=True, changed=True),
+    "no_change": Q(reported=True, changed=False),
+}
 
 
 def previous_round(round_: ReportingRound) -> ReportingRound | None:
