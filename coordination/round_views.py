@@ -7,6 +7,8 @@ commitments they may see; its owner group's managers open, close and add the fol
 Not visible: 404; visible but not allowed: 403.
 """
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -44,6 +46,11 @@ STATES = {
     "reported": gettext_lazy("Reported"),
     "no_change": gettext_lazy("No change"),
 }
+
+
+def _is_id(value: str) -> bool:
+    """Whether a query string value is a row number ("²" is a digit to str.isdigit(), not to int())."""
+    return re.fullmatch(r"[0-9]{1,18}", value) is not None
 
 
 def get_round(member: Member, pk: int, *, manage: bool = False) -> ReportingRound:
@@ -136,9 +143,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     chosen = request.GET.get("administration", "")
     if chosen:
-        parts = (
-            parts.filter(administration_id=chosen) if chosen.isdigit() and len(chosen) < 10 else parts.none()
-        )
+        parts = parts.filter(administration_id=int(chosen)) if _is_id(chosen) else parts.none()
     state = request.GET.get("state", "")
     if state in rounds.ROUND_STATES:
         parts = parts.filter(rounds.ROUND_STATES[state])
@@ -215,7 +220,7 @@ def round_compare(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_round(request.member, pk)
     wanted = request.GET.get("with", "")
     if wanted:
-        if not wanted.isdigit() or len(wanted) > 18:
+        if not _is_id(wanted):
             raise Http404
         previous = get_object_or_404(
             ReportingRound.objects.filter(edition_id=round_.edition_id, closed_at__isnull=False).exclude(

@@ -380,3 +380,15 @@ def test_a_return_address_that_is_not_a_path_on_this_site_is_ignored(client, pla
         reverse("rounds:no-change", args=[part(s["first"], wallonia).pk]), {"next": target}
     )
     assert response.status_code == 302 and response["Location"] == reverse("rounds:detail", args=[round_.pk])
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "1e3", "999999999999999999", "99999999999999999999999"])
+def test_odd_numbers_in_the_address_change_nothing_and_fail_nothing(client, plan_setup, value):
+    round_ = rounds.open_round(
+        edition=plan_setup["edition"], deadline=timezone.localdate(), by=plan_setup["chair"]
+    )
+    client.force_login(plan_setup["chair"].user)
+    assert (
+        client.get(reverse("rounds:detail", args=[round_.pk]), {"administration": value}).status_code == 200
+    )
+    assert client.get(reverse("rounds:compare", args=[round_.pk]), {"with": value}).status_code == 404
