@@ -35,7 +35,7 @@ from members.models import Member
 from members.outbox import Kind
 from members.services import queue_message
 
-# Days before a due date that its focal points are reminded (settings.COMMITMENT_DUE_REMINDER_DAYS).
+# Days before a due date that its focal points are reminded, unless settings.COMMITMENT_DUE_REMINDER_DAYS says otherwise.
 DEFAULT_DUE_REMINDER_DAYS = 14
 # A due date that passed longer ago than this is not reminded any more: a plan imported with years
 # of old due dates must not fill inboxes on the first run.

@@ -332,6 +332,9 @@ CALENDAR_ORGANIZER_EMAIL = _env.get("CALENDAR_ORGANIZER_EMAIL", f"agenda@{SITE_D
 # Largest document accepted for upload: meeting papers, public group documents (members/documents.py).
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 
+# Days before a commitment's due date that its focal points are reminded (coordination/reminders.py).
+COMMITMENT_DUE_REMINDER_DAYS = 14
+
 # Invitations: the largest CSV/XLSX accepted for bulk invitation (members/invitations.py), and
 # the sign-up form that an invitation link opens (members/forms.py).
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
