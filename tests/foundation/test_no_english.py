@@ -14,6 +14,8 @@ from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from coordination.demo import load_demo_commitments
+from coordination.models import ActionPlan, Commitment, ReportingRound
 from meetings.demo import load_demo_meetings
 from meetings.links import answer_token
 from meetings.models import AgendaItem, DocumentFile, Invitation, Meeting
@@ -54,6 +56,11 @@ NOT_PAGES = {
     "meetings:member-feed",
     "meetings:group-feed",
     "meetings:answers-remind",
+    "coordination:part-remove",
+    "coordination:evidence-download",
+    "rounds:no-change",
+    "rounds:follow-up",
+    "tracker:import-template",
     "mfa_download_recovery_codes",
     # allauth pages that only exist in the middle of a flow (a code sent, a key in an email).
     "account_confirm_login_code",
@@ -91,6 +98,7 @@ def site_pages() -> list[str]:
 def demo(db):
     load_demo_platform()
     load_demo_meetings()
+    load_demo_commitments()
     chair = Member.objects.select_related("user").get(user__email="chair@example.org")
     member = Member.objects.select_related("user").get(user__email="member.flanders@example.org")
     platform = Group.objects.get(slug="mvo-platform")
@@ -145,6 +153,39 @@ def demo(db):
         "meetings:answer": {"token": answer_token(invitation)},
         "meetings:answer-for": {"pk": plenary.pk, "invitation_pk": invitation.pk},
     }
+    # The demo's plans: the chair manages the platform's, member.flanders is a focal point in it.
+    plan = ActionPlan.objects.get(owner_group=platform)
+    edition = plan.editions.order_by("-starts_on").first()
+    commitment = Commitment.objects.filter(edition=edition, parts__focal_points=member).first()
+    part = commitment.parts.filter(focal_points=member).first()
+    rounds = ReportingRound.objects.filter(edition=edition)
+    closed_round = rounds.filter(closed_at__isnull=False).order_by("-closed_at").first()
+    open_round = rounds.filter(closed_at__isnull=True).first()
+    for name in ("plan-detail", "plan-edit", "edition-create"):
+        kwargs[f"coordination:{name}"] = {"slug": plan.slug}
+    for name in ("chapter-create", "commitment-create"):
+        kwargs[f"coordination:{name}"] = {"slug": plan.slug, "edition_pk": edition.pk}
+    for name in (
+        "commitment-detail",
+        "commitment-edit",
+        "part-create",
+        "milestone-create",
+        "indicator-create",
+    ):
+        kwargs[f"coordination:{name}"] = {"pk": commitment.pk}
+    for name in ("part-edit", "update-create"):
+        kwargs[f"coordination:{name}"] = {"pk": part.pk}
+    kwargs |= {
+        "rounds:list": {"slug": plan.slug},
+        "rounds:open": {"slug": plan.slug},
+        "rounds:detail": {"pk": open_round.pk},
+        "rounds:close": {"pk": open_round.pk},
+        "rounds:compare": {"pk": closed_round.pk},
+        "tracker:plan-dashboard": {"slug": plan.slug},
+        "tracker:administration-dashboard": {"pk": member.administration_id},
+        "tracker:plan-import": {"slug": plan.slug},
+        "public-plans:detail": {"slug": plan.slug},
+    }
     meeting_pages = {"detail", "edit", "agenda", "document-upload", "invitees", "circulate", "cancel"}
     meeting_pages |= {"answers", "attendance", "attendance-print", "answer-web"}
     meetings = list(Meeting.objects.order_by("starts_at"))
@@ -168,7 +209,7 @@ def _urls(demo: dict) -> list[tuple[str, str]]:
         else:
             urls.append((name, reverse(name, kwargs=demo["kwargs"].get(name, {}))))
     for model in admin_site._registry:
-        if model._meta.app_label not in {"members", "meetings"}:
+        if model._meta.app_label not in {"members", "meetings", "coordination"}:
             continue
         info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         first = model._default_manager.order_by("pk").first()
@@ -187,6 +228,7 @@ def _people_texts() -> tuple[str, ...]:
     for model in [
         *apps.get_app_config("members").get_models(),
         *apps.get_app_config("meetings").get_models(),
+        *apps.get_app_config("coordination").get_models(),
     ]:
         fields = [
             field.name
