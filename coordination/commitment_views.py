@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from coordination import access, services
 from coordination.forms import CommitmentForm, IndicatorForm, MilestoneForm, PartForm, ProgressUpdateForm
 from coordination.models import Commitment, CommitmentPart, Evidence
+from core import documents
 from core.forms import add_service_errors, posted
 from core.i18n import page_language
-from members import documents
 from members.access import member_required
 
 

@@ -19,9 +19,9 @@ from coordination.models import (
     PlanEdition,
     Status,
 )
+from core import date_window
 from core.i18n import localized
 from core.translated import translated_names
-from members import date_window
 from members.models import Administration
 
 SEARCH_MAX_LENGTH = 100
@@ -35,7 +35,7 @@ class _DateInput(forms.DateInput):
 
 
 class _WindowDateFilter(django_filters.DateFilter):
-    """A date filter that accepts only the platform's window of dates (members.date_window)."""
+    """A date filter that accepts only the platform's window of dates (core.date_window)."""
 
     field_class = date_window.DateField
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Chapter, Commitment, CommitmentPart, Completion, PlanEdition, Status
+from core import date_window, documents
 from core.translated import language_verbose_name
-from members import date_window, documents
 from members.invitations import IMPORT_MAX_ROWS
 from members.models import Administration, Group, Member
 

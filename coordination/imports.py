@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from coordination import services
 from coordination.models import Chapter, Commitment, Completion, PlanEdition, Status
+from core import date_window
 from core.i18n import LANGUAGE_CODES
-from members import date_window
 from members.invitations import IMPORT_MAX_ROWS, ImportRejected, RowError, read_spreadsheet
 from members.models import Administration, Member
 

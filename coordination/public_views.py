@@ -5,8 +5,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from coordination.models import ActionPlan
+from core import documents
 from meetings.models import Meeting
-from members import documents
 from members.models import Group, GroupLink, Membership
 
 PUBLIC_ROLES = [Membership.Role.CHAIR, Membership.Role.VICE_CHAIR, Membership.Role.SECRETARIAT]

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coordination.rounds import MAX_REMIND_DAYS
-from members import date_window
+from core import date_window
 
 
 class OpenRoundForm(forms.Form):

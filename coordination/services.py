@@ -33,9 +33,9 @@ from coordination.models import (
     Status,
     roll_up,
 )
+from core import documents
 from core.i18n import LANGUAGE_CODES
 from core.translated import translated_names
-from members import documents
 from members.models import Administration, Group, Member
 
 MAX_EVIDENCE_PER_UPDATE = 10

@@ -329,7 +329,7 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/concerto.html"
 # The ORGANIZER address of calendar invitations: calendar answers (iMIP replies) come back here.
 CALENDAR_ORGANIZER_EMAIL = _env.get("CALENDAR_ORGANIZER_EMAIL", f"agenda@{SITE_DOMAIN}")
 
-# Largest document accepted for upload: meeting papers, public group documents (members/documents.py).
+# Largest document accepted for upload: meeting papers, public group documents (core/documents.py).
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 
 # Days before a commitment's due date that its focal points are reminded (coordination/reminders.py).

@@ -1,7 +1,5 @@
 import json
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -38,17 +36,10 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     if member is None:  # a staff account without a place on the platform
         return render(request, "coordination/home.html")
-    with timezone.override(_zone(member)):
-        response = render(request, "coordination/home.html", {"member": member, "start": start_page(member)})
+    # The member's time zone is applied to every page by members.middleware.MemberTimezoneMiddleware.
+    response = render(request, "coordination/home.html", {"member": member, "start": start_page(member)})
     add_never_cache_headers(response)
     return response
-
-
-def _zone(member: Member) -> ZoneInfo:
-    try:
-        return ZoneInfo(member.timezone or settings.TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
 
 
 @member_required

@@ -2,8 +2,8 @@
 
 from datetime import datetime, timedelta
 
+from core.documents import arrange_files
 from meetings.models import AgendaItem, Meeting
-from members.documents import arrange_files
 
 
 def with_arranged_files(document, language: str):

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core import date_window, documents
 from core.translated import language_form_fields, translated_names
 from meetings import attendance as attendance_service
 from meetings import rsvp
@@ -25,7 +26,6 @@ from meetings.services import (
     series_occurrences,
     series_rule,
 )
-from members import date_window, documents
 from members.models import Administration, Member, Membership
 
 Rsvp = Invitation.Rsvp

@@ -23,11 +23,11 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import documents
 from core.i18n import LANGUAGE_CODES
 from core.translated import translated_names
 from meetings import sending
 from meetings.models import AgendaItem, Document, DocumentFile, Invitation, Meeting, MeetingSeries
-from members import documents
 from members.models import Administration, Group, Member, Membership, User
 
 Source = Invitation.Source

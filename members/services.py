@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core import documents
 from core.translated import translated_names
-from members import documents
 from members.models import (
     Administration,
     Group,

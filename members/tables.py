@@ -10,9 +10,6 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import localized_html, role_of
-
-# The export lives in core.tables; importable here until the commitment pages import it from there.
-from core.tables import SpreadsheetExport  # noqa: F401
 from members.models import Member, Membership
 
 

@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.documents import kind_of, safe_filename
 from core.forms import add_service_errors, posted
 from meetings import services
 from meetings.access import get_meeting_for, may_download
@@ -21,7 +22,6 @@ from meetings.forms import (
 )
 from meetings.models import AgendaItem, DocumentFile, Meeting
 from members.access import member_required
-from members.documents import kind_of, safe_filename
 
 
 def _item_url(meeting_pk: int, item_pk: int) -> str:

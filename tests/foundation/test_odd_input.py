@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from core import date_window
 from meetings.models import Attendance, Invitation, Meeting
-from members import date_window
 from members.models import Membership
 from tests.factories import make_member
 from tests.meetings.factories import in_days, make_meeting

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from core import documents
 from meetings import services
 from meetings.models import Document, DocumentFile, Invitation
-from members import documents
 from tests.meetings.factories import (
     EXE,
     PDF,
