@@ -312,8 +312,9 @@ def _queue_round_email(
         },
         by,
     )
+    # The request to report cannot be turned off like reminders: it is how a round reaches its owners.
     queue_message(
-        kind=Kind.COMMITMENT_REMINDER,
+        kind=Kind.REPORTING_REQUEST if kind == ReminderLog.Kind.ROUND_OPENED else Kind.COMMITMENT_REMINDER,
         to_email=member.user.email,
         subject=subject,
         body_text=text,

@@ -21,12 +21,15 @@ class Kind(models.TextChoices):
     MEETING_INVITATION = "meeting_invitation", _("Meeting invitations and updates")
     MEETING_REMINDER = "meeting_reminder", _("Meeting reminders")
     MINUTES = "minutes", _("Minutes")
+    REPORTING_REQUEST = "reporting_request", _("Requests to report on commitments")
     COMMITMENT_REMINDER = "commitment_reminder", _("Commitment reminders")
     NEWS = "news", _("News from the platform")
 
 
 # Emails a member cannot turn off: they carry access, invitations or formal documents.
-MANDATORY_KINDS = frozenset({Kind.ACCOUNT, Kind.JOIN_INVITATION, Kind.MEETING_INVITATION, Kind.MINUTES})
+MANDATORY_KINDS = frozenset(
+    {Kind.ACCOUNT, Kind.JOIN_INVITATION, Kind.MEETING_INVITATION, Kind.MINUTES, Kind.REPORTING_REQUEST}
+)
 OPTIONAL_KINDS = [kind for kind in Kind if kind not in MANDATORY_KINDS]
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from coordination import rounds, services
 from coordination.models import ProgressUpdate, ReminderLog, ReportingRound, RoundSnapshot
 from members.models import Administration, Membership
-from members.outbox import OutboundMessage
+from members.outbox import Kind, OutboundMessage
 from tests.coordination.factories import make_commitment, make_many, make_plan
 from tests.factories import AdministrationFactory, make_member
 
@@ -210,6 +210,21 @@ def test_a_focal_point_of_several_administrations_gets_one_email_listing_all(
         str(part(s["first"], flanders).pk),
         str(part(s["second"], flanders).pk),
     }
+
+
+def test_the_request_to_report_reaches_a_focal_point_who_muted_reminders(
+    plan_setup, django_capture_on_commit_callbacks
+):
+    s = plan_setup
+    s["dkb_point"].muted_kinds = [Kind.COMMITMENT_REMINDER]
+    s["dkb_point"].save(update_fields=["muted_kinds"])
+    with django_capture_on_commit_callbacks(execute=True):
+        round_ = rounds.open_round(
+            edition=s["edition"], deadline=timezone.localdate() + timedelta(days=5), by=s["chair"]
+        )
+    row = OutboundMessage.objects.get(batch=f"round-{round_.pk}-opened", to_email=s["dkb_point"].user.email)
+    assert row.kind == Kind.REPORTING_REQUEST
+    assert row.status != OutboundMessage.Status.SUPPRESSED
 
 
 def test_only_one_open_round_per_edition(plan_setup):
