@@ -10,7 +10,7 @@ import textwrap
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from coordination.models import Completion, Status
 
@@ -139,7 +139,7 @@ def count_chart(chart_id: str, title: str, counts: dict[str, int], choices, styl
         title,
         rows,
         maximum=max([count for _l, count, _t, _s in rows] + [1]),
-        value_heading=gettext("Number"),
+        value_heading=pgettext("a count, as a column heading", "Number"),
         show_share=True,
         total=total,
     )

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Chapter, Commitment, CommitmentPart, Completion, PlanEdition, Status
@@ -158,7 +158,9 @@ class ChapterForm(TextsForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["code"] = forms.CharField(label=_("Number"), max_length=20, required=False)
+        self.fields["code"] = forms.CharField(
+            label=pgettext_lazy("the number of a chapter", "Number"), max_length=20, required=False
+        )
         self.fields.update(_language_fields("title", _("title")))
 
 

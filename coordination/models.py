@@ -28,6 +28,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.translated import TranslatedField, any_language_filled
 from members.models import Administration, Group, Member, Membership
@@ -667,7 +668,7 @@ class Evidence(models.Model):
 
     class Meta:
         verbose_name = _("evidence")
-        verbose_name_plural = _("evidence")
+        verbose_name_plural = pgettext_lazy("plural", "evidence")
         ordering = ["update_id", "pk"]
         constraints = [
             models.CheckConstraint(
