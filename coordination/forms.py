@@ -280,7 +280,6 @@ class ProgressUpdateForm(forms.Form):
         label=_("Links to evidence"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("One web address per line, starting with https://; at most %(n)d.") % {"n": MAX_LINKS},
     )
     files = MultipleFileField(label=_("Documents as evidence"), required=False)
 
@@ -289,6 +288,10 @@ class ProgressUpdateForm(forms.Form):
             "initial", {"status": part.status, "completion": part.completion, "progress": part.progress}
         )
         super().__init__(*args, **kwargs)
+        # Formatted here, in the reader's language: a lazy text formatted at import would stay English.
+        self.fields["links"].help_text = gettext(
+            "One web address per line, starting with https://; at most %(n)d."
+        ) % {"n": MAX_LINKS}
         self.part = part
         self.fields["files"].help_text = _("%(types)s; at most %(limit)d MB each.") % {
             "types": documents.allowed_types_text(),

@@ -25,7 +25,7 @@ _PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\{.*?\}\}|\{\w*\}|<[^>]+>")
 # English fragments that are also words of the language ("Download alle gegevens", "Google Agenda of").
 ALSO_NATIVE = {
     "nl": {"Download", "Agenda of"},
-    "fr": {"Agenda", "Comment", "Contact", "Invitation"},
+    "fr": {"Agenda", "Comment", "Contact", "Date", "Invitation"},
     "de": set(),
 }
 _SPACES = re.compile(r"[ \t\n\r\f\v]+")
@@ -170,6 +170,12 @@ def visible_text(html: str, language: str) -> list[str]:
 
 
 @functools.cache
+def _translations(language: str) -> frozenset[str]:
+    """Every translation our catalogue in `language` gives."""
+    return frozenset(text for entry in read_po(catalogues(language)[0]) for text in entry["strs"] if text)
+
+
+@functools.cache
 def known_texts(language: str) -> frozenset[str]:
     """Every msgid that a catalogue lists, translated or not: ours in `language`, and every text
     of the libraries (in any language: a library's new text is missing from some catalogues)."""
@@ -204,7 +210,13 @@ class NewTexts:
 
     def note(self, message: str) -> None:
         message = message.split(CONTEXT_SEPARATOR)[-1]
-        if message and message not in known_texts(self.language):
+        # Django's {% get_available_languages %} passes the already translated language names
+        # ("Nederlands") through gettext again: a translation is not a text awaiting one.
+        if (
+            message
+            and message not in known_texts(self.language)
+            and message not in _translations(self.language)
+        ):
             self.texts.add(message)
 
     def install(self, monkeypatch) -> "NewTexts":

@@ -236,7 +236,10 @@ def _people_texts() -> tuple[str, ...]:
             if isinstance(field, (models.CharField, models.TextField)) and not field.choices
         ]
         for row in model.objects.values_list(*fields):
-            texts.update(value for value in row if isinstance(value, str) and len(value) > 2)
+            values = [value for value in row if isinstance(value, str) and len(value) > 2]
+            # As typed, and as a page shows it (a text of several lines read as one line).
+            texts.update(values)
+            texts.update(" ".join(value.split()) for value in values)
     texts.update(name for name in User.objects.values_list("name", flat=True) if name)
     return tuple(sorted(texts, key=len, reverse=True))
 
