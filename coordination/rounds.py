@@ -203,7 +203,7 @@ def open_round(
             raise ValidationError(_("This plan has no edition yet: start one before opening a round."))
     _check_round_values(deadline, remind_days_before, today=timezone.localdate())
     # The edition's row is the lock: two chairs opening at once open one round.
-    edition = PlanEdition.objects.select_for_update().select_related("plan").get(pk=edition.pk)
+    edition = PlanEdition.objects.select_for_update(of=("self",)).select_related("plan").get(pk=edition.pk)
     if ReportingRound.objects.open().filter(edition=edition).exists():
         raise ValidationError(_("A reporting round is already open for this edition; close it first."))
     try:

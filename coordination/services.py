@@ -375,7 +375,11 @@ def update_commitment(
     unknown = set(changes) - EDITABLE_COMMITMENT_FIELDS
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
-    commitment = Commitment.objects.select_for_update().select_related("edition__plan").get(pk=commitment.pk)
+    commitment = (
+        Commitment.objects.select_for_update(of=("self",))
+        .select_related("edition__plan")
+        .get(pk=commitment.pk)
+    )
     if texts is not None:
         _set_texts(commitment, texts, COMMITMENT_TEXTS, required="title")
     for name, value in changes.items():
@@ -452,7 +456,7 @@ def update_part(
 @transaction.atomic
 def remove_part(*, part: CommitmentPart, by: Member | None) -> None:
     """Remove a part added by mistake. A part with reports keeps its history: mark it dropped instead."""
-    part = CommitmentPart.objects.select_for_update().select_related("commitment").get(pk=part.pk)
+    part = CommitmentPart.objects.select_for_update(of=("self",)).select_related("commitment").get(pk=part.pk)
     commitment = part.commitment
     if part.administration_id == commitment.lead_administration_id:
         raise ValidationError(_("The lead administration's part cannot be removed."), code="lead_part")
@@ -501,7 +505,7 @@ def record_progress(
 
     `no_change` reports that nothing moved: the values stay, and the update says so.
     """
-    part = CommitmentPart.objects.select_for_update().select_related("commitment").get(pk=part.pk)
+    part = CommitmentPart.objects.select_for_update(of=("self",)).select_related("commitment").get(pk=part.pk)
     new_status = status or part.status
     new_completion = completion or part.completion
     new_progress = part.progress if progress is None else progress

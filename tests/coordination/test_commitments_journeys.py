@@ -270,3 +270,24 @@ def test_focal_points_must_belong_to_the_parts_administration(group, chair, fede
 
 def test_completion_scale_is_in_ogp_order():
     assert list(Completion.values) == ["not_started", "limited", "substantial", "completed"]
+
+
+def test_a_commitment_outside_any_plan_can_be_edited_and_reported_on(group, chair, federal):
+    # No edition: the row locks must not reach the empty side of the join (PostgreSQL refuses that).
+    commitment = services.create_commitment(
+        by=chair,
+        texts={"title_en": "Publish the reference framework"},
+        lead_administration=federal,
+        owner_group=group,
+    )
+    assert commitment.edition is None
+
+    services.update_commitment(
+        commitment=commitment, by=chair, texts={"title_fr": "Publier le cadre de référence"}
+    )
+    part = commitment.parts.get()
+    services.record_progress(part=part, by=chair, text="Drafted.", progress=30)
+
+    commitment.refresh_from_db()
+    assert commitment.title_fr == "Publier le cadre de référence"
+    assert commitment.progress == 30
