@@ -1,5 +1,6 @@
 """A member's own data, across every app (GDPR right of access and portability)."""
 
+from coordination.models import CommitmentPart, ProgressUpdate
 from meetings.models import Attendance, CalendarReply, DocumentFile, Invitation, RsvpAnswer
 from members.models import JoinInvitation, Member
 from members.services import export_member_data
@@ -59,5 +60,34 @@ def member_data(member: Member) -> dict:
             "uploaded_at": _when(row.uploaded_at),
         }
         for row in DocumentFile.objects.filter(uploaded_by=member).select_related("document__meeting")
+    ]
+    updates = (
+        ProgressUpdate.objects.filter(author=member)
+        .select_related("part__commitment", "part__administration")
+        .prefetch_related("evidence")
+        .order_by("created_at", "pk")
+    )
+    data["progress_updates_you_posted"] = [
+        {
+            "commitment": update.part.commitment.title,
+            "reference": update.part.commitment.reference,
+            "administration": update.part.administration.acronym,
+            "at": _when(update.created_at),
+            "text": update.text,
+            "status": update.status,
+            "progress": update.progress,
+            "no_change": update.no_change,
+            "evidence": [row.original_name or row.url for row in update.evidence.all()],
+        }
+        for update in updates
+    ]
+    parts = CommitmentPart.objects.filter(focal_points=member).select_related("commitment", "administration")
+    data["commitments_you_report_on"] = [
+        {
+            "commitment": part.commitment.title,
+            "reference": part.commitment.reference,
+            "administration": part.administration.acronym,
+        }
+        for part in parts.order_by("commitment__reference", "pk")
     ]
     return data

@@ -1,6 +1,8 @@
 """Commitments end to end: a chair creates a plan and a commitment carried by the federal level
 and a region, each administration's focal point reports its part, the commitment rolls them up."""
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -291,3 +293,27 @@ def test_a_commitment_outside_any_plan_can_be_edited_and_reported_on(group, chai
     commitment.refresh_from_db()
     assert commitment.title_fr == "Publier le cadre de référence"
     assert commitment.progress == 30
+
+
+def test_a_focal_point_finds_their_updates_and_parts_in_their_data_download(
+    client, group, chair, federal, federal_point
+):
+    _plan, edition = make_plan(group)
+    commitment = make_commitment(
+        edition, lead=federal, focal_points={federal: [federal_point]}, reference="3.1"
+    )
+    part = commitment.parts.get()
+    services.record_progress(
+        part=part, by=federal_point, text="Guide published.", progress=60, links=["https://example.org/guide"]
+    )
+
+    client.force_login(federal_point.user)
+    data = json.loads(client.get(reverse("my-data")).content)
+
+    [update] = data["progress_updates_you_posted"]
+    assert update["text"] == "Guide published." and update["progress"] == 60
+    assert update["reference"] == "3.1" and update["administration"] == "FIDO"
+    assert update["evidence"] == ["https://example.org/guide"]
+    assert data["commitments_you_report_on"] == [
+        {"commitment": commitment.title, "reference": "3.1", "administration": "FIDO"}
+    ]
