@@ -9,6 +9,8 @@ PORT ?= 8000
 export DEBUG ?= 1
 # Links in emails and calendar files point at the server `make run` starts, unless SITE_URL is set.
 run run-environment: export SITE_URL ?= http://$(HOST):$(PORT)
+# Whom the sign-in page tells people to ask for access: the demo's secretariat, not the sender address.
+run run-environment: export CONTACT_EMAIL ?= secretariat@example.org
 
 .PHONY: setup test-setup run run-environment test test-postgres lint bench messages clean lock
 
@@ -18,7 +20,7 @@ $(STAMP): requirements-dev.lock
 	@touch $(STAMP)
 
 setup: $(STAMP)
-	@mkdir -p var
+	@mkdir -p "$${VAR_DIR:-var}"
 	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
 	$(PY) manage.py migrate --noinput --verbosity 0
 

@@ -136,3 +136,25 @@ def test_start_up_line_says_where_emails_go_for_the_configured_provider(tmp_path
     for extra, expected in cases.items():
         line = manage({**base, **dict(extra)}, "mail_destination").stdout
         assert expected in line, (extra, line)
+
+
+def test_make_run_names_the_demo_secretariat_as_whom_to_ask_for_access(tmp_path):
+    environment = make_run_environment(tmp_path)
+    assert environment["CONTACT_EMAIL"] == "secretariat@example.org"
+    printed = manage(
+        environment,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.CONTACT_EMAIL)",
+    ).stdout.strip()
+    assert printed == "secretariat@example.org"
+    # The operator's address wins.
+    assert make_run_environment(tmp_path, CONTACT_EMAIL="mvo@example.be")["CONTACT_EMAIL"] == "mvo@example.be"
+
+
+def test_make_run_sets_up_in_a_var_dir_that_does_not_exist_yet(tmp_path):
+    var_dir = tmp_path / "new" / "var"
+    environment = make_run_environment(var_dir)
+    make("setup", **environment)
+    assert (var_dir / "concerto.sqlite3").is_file()
