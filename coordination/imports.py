@@ -4,7 +4,8 @@ Every row is checked against the others and the database before anything is writ
 rows are created in one transaction through the services (create_chapter, create_commitment,
 record_progress), or none: any error, found before or while writing, leaves the database as it
 was. Errors are listed by row (as numbered in the spreadsheet) and column, in the reader's
-language. Reading the file (size, type by content, CSV or XLSX) is the member import's.
+language. Reading the file (size, type by content, CSV or XLSX), the header's known, required
+and repeated columns and the row limit are core.spreadsheets'; the title columns are checked here.
 """
 
 import re
@@ -21,7 +22,15 @@ from coordination import services
 from coordination.models import Chapter, Commitment, Completion, PlanEdition, Status
 from core import date_window
 from core.i18n import LANGUAGE_CODES
-from members.invitations import IMPORT_MAX_ROWS, ImportRejected, RowError, read_spreadsheet
+from core.spreadsheets import (
+    ImportRejected,
+    RowError,
+    Rows,
+    parse_header,
+    read_spreadsheet,
+    row_values,
+    split_rows,
+)
 from members.models import Administration, Member
 
 TITLE_COLUMNS = tuple(f"title_{code}" for code in LANGUAGE_CODES)
@@ -113,21 +122,9 @@ class PlannedRow:
 
 def _header(cells: list[str], number: int) -> tuple[dict[str, int], list[RowError]]:
     """{column: index}, or the errors of a header row that lacks, repeats or misnames columns."""
-    errors, positions = [], {}
-    for index, cell in enumerate(cells):
-        key = _key(cell)
-        key = _COLUMN_ALIASES.get(key, key)
-        if not key:
-            continue
-        if key not in COLUMNS:
-            errors.append(RowError(number, cell, _("Unknown column “%(name)s”.") % {"name": cell}))
-        elif key in positions:
-            errors.append(RowError(number, key, _("The column “%(name)s” appears twice.") % {"name": key}))
-        else:
-            positions[key] = index
-    for key in REQUIRED_COLUMNS:
-        if key not in positions:
-            errors.append(RowError(number, key, _("The column “%(name)s” is missing.") % {"name": key}))
+    positions, errors = parse_header(
+        cells, number, columns=COLUMNS, required=REQUIRED_COLUMNS, aliases=_COLUMN_ALIASES, key=_key
+    )
     if not any(name in positions for name in TITLE_COLUMNS):
         errors.append(
             RowError(
@@ -343,31 +340,14 @@ class _RowChecker:
         )
 
 
-def check_rows(
-    edition: PlanEdition, rows: list[tuple[int, list[str]]]
-) -> tuple[list[PlannedRow], list[RowError]]:
+def check_rows(edition: PlanEdition, rows: Rows) -> tuple[list[PlannedRow], list[RowError]]:
     """The rows to create, or every error of the file (header first: without columns, rows mean nothing)."""
-    if not rows:
-        return [], [RowError(None, "", _("The file is empty."))]
-    header_number, header_cells = rows[0]
-    positions, errors = _header(header_cells, header_number)
+    no_commitment = _("The file has a header row but no commitment.")
+    positions, data_rows, errors = split_rows(rows, header=_header, no_data_message=no_commitment)
     if errors:
         return [], errors
-    data_rows = rows[1:]
-    if not data_rows:
-        return [], [RowError(None, "", _("The file has a header row but no commitment."))]
-    if len(data_rows) > IMPORT_MAX_ROWS:
-        message = _("The file has more than %(limit)d rows. Split it into several files.")
-        return [], [RowError(None, "", message % {"limit": IMPORT_MAX_ROWS})]
-
-    def values_of(cells: list[str]) -> dict[str, str]:
-        return {
-            column: cells[positions[column]] if column in positions and positions[column] < len(cells) else ""
-            for column in COLUMNS
-        }
-
     checker = _RowChecker(edition)
-    planned = [checker.check(number, values_of(cells)) for number, cells in data_rows]
+    planned = [checker.check(number, row_values(cells, positions, COLUMNS)) for number, cells in data_rows]
     errors = [error for row in planned for error in row.errors]
     return planned, errors
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
+from core.spreadsheets import IMPORT_MAX_ROWS
 from members import invitations
 from members.models import JoinInvitation, Membership
 from members.outbox import Kind, OutboundMessage
@@ -298,7 +299,7 @@ def test_an_empty_xlsx_is_refused(client, group, chair):
 
 
 def test_too_many_rows_are_refused(client, group, chair):
-    rows = "".join(f"p{n}@example.org,P{n},en,\n" for n in range(invitations.IMPORT_MAX_ROWS + 1))
+    rows = "".join(f"p{n}@example.org,P{n},en,\n" for n in range(IMPORT_MAX_ROWS + 1))
     client.force_login(chair.user)
     response = upload(client, group, csv_file("email,name,language,administration\n" + rows))
     assert any("more than 1000 rows" in error for error in file_errors(response))
