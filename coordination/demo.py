@@ -291,12 +291,8 @@ def _history(editions: list[PlanEdition], chair: Member | None, rng: random.Rand
     """Two closed reporting rounds and an open one per edition, with the parts' progress updates and
     the snapshots frozen when each round closed; then the parts' and commitments' current values."""
     today = timezone.localdate()
-    # (label, opened, deadline, closed) in days from today; the last one is still open.
-    windows = [
-        ("Spring", -300, -270, -265),
-        ("Autumn", -120, -90, -85),
-        ("Current", -10, 21, None),
-    ]
+    # (opened, deadline, closed) in days from today; the last one is still open.
+    windows = [(-300, -270, -265), (-120, -90, -85), (-10, 21, None)]
     parts = list(
         CommitmentPart.objects.filter(commitment__edition__in=editions)
         .select_related("commitment")
@@ -309,12 +305,13 @@ def _history(editions: list[PlanEdition], chair: Member | None, rng: random.Rand
     last_update: dict[int, ProgressUpdate] = {}
     for edition in editions:
         rounds = []
-        for season, opened, deadline, closed in windows:
+        for opened, deadline, closed in windows:
             opened_on = today + timedelta(days=opened)
             rounds.append(
                 ReportingRound(
                     edition=edition,
-                    label=f"{season} {opened_on.year}",
+                    # Read in every language: the year and month it opened, not a season's name.
+                    label=f"{opened_on:%Y-%m}",
                     deadline=today + timedelta(days=deadline),
                     remind_days_before=7,
                     opened_at=timezone.make_aware(datetime.combine(opened_on, time(9, 0))),
@@ -326,7 +323,7 @@ def _history(editions: list[PlanEdition], chair: Member | None, rng: random.Rand
             )
         rounds = ReportingRound.objects.bulk_create(rounds)
         edition_parts = [part for part in parts if part.commitment.edition_id == edition.pk]
-        for round_, (_season, opened, deadline, closed) in zip(rounds, windows, strict=True):
+        for round_, (opened, deadline, closed) in zip(rounds, windows, strict=True):
             share = 0.85 if closed is not None else 0.4  # the open round is under way
             updates = []
             for part in edition_parts:

@@ -184,7 +184,7 @@ def test_a_commitment_due_before_its_start_is_refused(client, setup, chair, fede
         },
     )
     assert response.status_code == 200
-    assert "cannot be before the start date" in response.content.decode()
+    assert "De streefdatum kan niet vóór de begindatum liggen." in response.content.decode()  # in Dutch
     assert Commitment.objects.count() == 1
 
 

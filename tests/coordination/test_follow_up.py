@@ -88,7 +88,7 @@ def test_without_an_upcoming_meeting_nothing_is_added(client, chair, follow_up):
     Meeting.objects.filter(pk=follow_up["meeting"].pk).update(status=Meeting.Status.CANCELLED)
     client.force_login(chair.user)
     response = client.post(reverse("rounds:follow-up", args=[follow_up["round"].pk]), follow=True)
-    assert "The group has no upcoming meeting" in response.text
+    assert "De groep heeft geen komende vergadering" in response.text  # the chair reads Dutch
     assert not AgendaItem.objects.exists()
 
 
@@ -141,7 +141,7 @@ def test_overdue_list_queries_do_not_grow(client, group, chair, count, django_as
     # session, user, member, count, page rows, focal points
     with django_assert_max_num_queries(6):
         response = client.get(reverse("rounds:overdue"))
-    assert response.status_code == 200 and "1 day late" in response.text
+    assert response.status_code == 200 and "1 dag te laat" in response.text
 
 
 def test_a_group_that_never_met_gets_what_changed_since_the_round_opened(chair, follow_up):

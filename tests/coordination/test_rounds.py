@@ -150,8 +150,8 @@ def test_a_round_from_opening_to_comparison(
     assert re.search(r">DKB</abbr></a></th>\s*<td>1</td>\s*<td>1</td>\s*<td>0</td>", summary)
     assert re.search(r">SPW</abbr></a></th>\s*<td>0</td>\s*<td>0</td>\s*<td><a", summary)
     dkb_rows = client.get(dashboard, {"administration": flanders.pk}).text.split('id="parts-caption"')[1]
-    assert "No change" in dkb_rows and "Reported" in dkb_rows and "SPW" not in dkb_rows
-    assert f"by {s['dkb_point'].user.name}" in dkb_rows.replace("&#x27;", "'")
+    assert "Geen wijziging" in dkb_rows and "Gerapporteerd" in dkb_rows and "SPW" not in dkb_rows
+    assert f"door {s['dkb_point'].user.name}" in dkb_rows.replace("&#x27;", "'")
     missing = client.get(dashboard, {"state": "missing"}).text.split('id="parts-caption"')[1]
     assert "SPW" in missing and "FIDO" in missing and "DKB" not in missing
     assert deadline.strftime("%Y") in page
@@ -185,7 +185,7 @@ def test_a_round_from_opening_to_comparison(
     moved = {(row.part.pk, row.before.progress, row.after.progress) for row in comparison.moved}
     assert moved == {(part(s["first"], flanders).pk, 40, 70)}
     page = client.get(reverse("rounds:compare", args=[second_round.pk])).text
-    assert "Rounds compared" in page and "moved" in page and "+30 %" in page
+    assert "Vergelijking van rondes" in page and "gewijzigd" in page and "+30 %" in page
     # By default only what moved or is late; on request every part, or those not reported.
     assert "Overheidsopdrachten" not in page.split('id="compare-caption"')[1]
     every = client.get(reverse("rounds:compare", args=[second_round.pk]), {"show": "all"}).text
@@ -240,7 +240,7 @@ def test_a_deadline_in_the_past_is_refused_and_nothing_is_sent(client, plan_setu
     client.force_login(plan_setup["chair"].user)
     response = open_via_page(client, plan_setup["plan"], timezone.localdate() - timedelta(days=1))
     assert response.status_code == 200
-    assert "The deadline cannot be in the past." in response.text
+    assert "De uiterste datum kan niet in het verleden liggen." in response.text
     assert not ReportingRound.objects.exists() and not OutboundMessage.objects.exists()
 
 
@@ -303,7 +303,7 @@ def test_a_focal_point_outside_the_group_sees_only_their_commitments_on_the_dash
     client.force_login(s["spw_point"].user)
     page = client.get(reverse("rounds:detail", args=[round_.pk])).text
     assert "Due diligence" in page and "Public procurement" not in page
-    assert "Report no change" in page
+    assert "Keine Änderung melden" in page  # the Walloon focal point reads German
 
 
 def test_the_no_change_button_goes_back_only_to_this_site(client, plan_setup, wallonia):
@@ -342,9 +342,9 @@ def test_round_dashboard_queries_do_not_grow(client, group, chair, count, django
     # number of parts shown, the page of parts, their focal points
     with django_assert_max_num_queries(10):
         response = client.get(reverse("rounds:detail", args=[round_.pk]))
-    assert response.status_code == 200 and "Not reported yet" in response.text
+    assert response.status_code == 200 and "Nog niet gerapporteerd" in response.text
     # At most 200 parts a page; the counts cover them all.
-    assert response.text.count("Report no change") == min(count, 200) - count // 10
+    assert response.text.count("Geen wijziging melden") == min(count, 200) - count // 10
     if count > 200:
         assert response.text.count('<tr id="part-') == 200
         last = client.get(reverse("rounds:detail", args=[round_.pk]), {"page": 3})
@@ -363,7 +363,7 @@ def test_round_comparison_queries_do_not_grow(client, group, chair, count, djang
     # other rounds, the next meeting
     with django_assert_max_num_queries(10):
         response = client.get(reverse("rounds:compare", args=[current.pk]))
-    assert response.status_code == 200 and "moved" in response.text
+    assert response.status_code == 200 and "gewijzigd" in response.text
 
 
 def test_the_plan_page_leads_to_its_rounds_and_the_plan_list_to_the_overdue_parts(
