@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Chapter, Commitment, CommitmentPart, Completion, PlanEdition, Status
 from core import date_window, documents
+from core.spreadsheets import IMPORT_MAX_ROWS
 from core.translated import language_verbose_name
-from members.invitations import IMPORT_MAX_ROWS
 from members.models import Administration, Group, Member
 
 MAX_LINKS = 5

@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from coordination import access, imports
 from coordination.forms import PlanImportForm
 from coordination.models import Completion, Status
+from core.spreadsheets import ImportRejected, RowError
 from members.access import member_required
-from members.invitations import ImportRejected, RowError
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.spreadsheets import IMPORT_MAX_ROWS
 from core.translated import translated_names
 from members import invitations
 from members.join_links import SESSION_KEY, pending_invitation_in_session, session_invitation_problem
@@ -62,7 +63,7 @@ class ImportForm(forms.Form):
         # Formatted here, not at import time, so that it comes out in the reader's language.
         self.fields["file"].help_text = gettext("At most %(size)s and %(rows)d rows.") % {
             "size": filesizeformat(settings.IMPORT_MAX_BYTES),
-            "rows": invitations.IMPORT_MAX_ROWS,
+            "rows": IMPORT_MAX_ROWS,
         }
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.i18n import remember_language
+from core.spreadsheets import ImportRejected, RowError
 from members import invitations
 from members.access import Action, member_required, require
 from members.forms import ImportForm, InviteForm
@@ -58,13 +59,13 @@ def group_import(request: HttpRequest, slug: str) -> HttpResponse:
     group = _get_group(request, slug)
     is_post = request.method == "POST"
     form = ImportForm(data=request.POST if is_post else None, files=request.FILES if is_post else None)
-    row_errors: list[invitations.RowError] = []
+    row_errors: list[RowError] = []
     if form.is_valid():
         try:
             created = invitations.import_invitations(
                 by=request.member, group=group, uploaded_file=form.cleaned_data["file"]
             )
-        except invitations.ImportRejected as rejected:
+        except ImportRejected as rejected:
             for error in rejected.errors:
                 if error.row is None:
                     form.add_error("file", error.message)

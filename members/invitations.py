@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.i18n import LANGUAGE_CODES
-from core.spreadsheets import IMPORT_MAX_ROWS as IMPORT_MAX_ROWS  # re-exported, see below
 from core.spreadsheets import ImportRejected, RowError, parse_header, read_spreadsheet, row_values, split_rows
 from members import services
 from members.emails import render_email
@@ -270,9 +269,7 @@ def invitations_for_list(group: Group):
 
 
 # --- Many invitations from a spreadsheet -------------------------------------------------------
-# Reading the file, the header and the row limit are core.spreadsheets'. IMPORT_MAX_ROWS,
-# ImportRejected and RowError are still read from this module too (invitation_views, forms, the
-# plan import's pages), so it keeps them under their old names.
+# Reading the file, the header and the row limit are core.spreadsheets'.
 
 REQUIRED_COLUMNS = ("email", "name", "language", "administration")
 OPTIONAL_COLUMNS = ("role",)
