@@ -20,18 +20,12 @@ from coordination.models import (
     Status,
 )
 from core import date_window
+from core.forms import DateInput
 from core.i18n import localized
 from core.translated import translated_names
 from members.models import Administration
 
 SEARCH_MAX_LENGTH = 100
-
-
-class _DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class _WindowDateFilter(django_filters.DateFilter):
@@ -114,10 +108,10 @@ class CommitmentFilter(django_filters.FilterSet):
         label=_("Completion"), choices=Completion.choices, empty_label=_("Any completion level")
     )
     due_after = _WindowDateFilter(
-        label=_("Due on or after"), field_name="due_date", lookup_expr="gte", widget=_DateInput()
+        label=_("Due on or after"), field_name="due_date", lookup_expr="gte", widget=DateInput()
     )
     due_before = _WindowDateFilter(
-        label=_("Due on or before"), field_name="due_date", lookup_expr="lte", widget=_DateInput()
+        label=_("Due on or before"), field_name="due_date", lookup_expr="lte", widget=DateInput()
     )
     overdue = django_filters.BooleanFilter(
         label=_("Overdue only"), method="only_overdue", widget=forms.CheckboxInput()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Chapter, Commitment, CommitmentPart, Completion, PlanEdition, Status
 from core import date_window, documents
+from core.forms import DateInput
 from core.spreadsheets import IMPORT_MAX_ROWS
 from core.translated import language_verbose_name
 from members.models import Administration, Group, Member
@@ -144,9 +145,9 @@ class PlanForm(TextsForm):
 
 class EditionForm(forms.Form):
     label = forms.CharField(label=_("Label"), max_length=100, help_text=_("For example 2025–2028."))
-    starts_on = date_window.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = date_window.DateField(label=_("Starts on"), widget=DateInput())
     ends_on = date_window.DateField(
-        label=_("Ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Ends on"), required=False, widget=DateInput()
     )
     carry_over = forms.BooleanField(
         label=_("Carry the open commitments of the previous edition over"), required=False, initial=True
@@ -199,10 +200,10 @@ class CommitmentForm(TextsForm):
                 help_text=_("Each reports its own part; the lead administration always has one."),
             )
         self.fields["start_date"] = date_window.DateField(
-            label=_("Start date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+            label=_("Start date"), required=False, widget=DateInput()
         )
         self.fields["due_date"] = date_window.DateField(
-            label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+            label=_("Due date"), required=False, widget=DateInput()
         )
         self.fields["is_public"] = forms.BooleanField(
             label=_("Show on the public page when the plan is public"), required=False, initial=True
@@ -341,10 +342,10 @@ class MilestoneForm(TextsForm):
         super().__init__(*args, **kwargs)
         self.fields.update(_language_fields("title", _("title")))
         self.fields["due_date"] = date_window.DateField(
-            label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+            label=_("Due date"), required=False, widget=DateInput()
         )
         self.fields["done_on"] = date_window.DateField(
-            label=_("Done on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+            label=_("Done on"), required=False, widget=DateInput()
         )
 
 
@@ -364,7 +365,7 @@ class IndicatorForm(TextsForm):
                 label=label, required=False, max_digits=18, decimal_places=4
             )
         self.fields["measured_on"] = date_window.DateField(
-            label=_("Measured on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+            label=_("Measured on"), required=False, widget=DateInput()
         )
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coordination.rounds import MAX_REMIND_DAYS
 from core import date_window
+from core.forms import DateInput
 
 
 class OpenRoundForm(forms.Form):
@@ -14,7 +15,7 @@ class OpenRoundForm(forms.Form):
     deadline = date_window.DateField(
         label=_("Deadline"),
         help_text=_("The day by which each administration reports on its parts."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     remind_days_before = forms.IntegerField(
         label=_("Remind (days before the deadline)"),

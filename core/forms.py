@@ -19,3 +19,13 @@ def add_service_errors(form: forms.Form, error: ValidationError, *, fields: set[
     for field, errors in error.error_dict.items():
         shown = field in form.fields and (fields is None or field in fields)
         form.add_error(field if shown else None, errors)
+
+
+class DateInput(forms.DateInput):
+    """A date picker (<input type="date">). Its value is always ISO 8601, whatever the page's language:
+    a browser shows an empty field for "30/06/2026", and a form saved from it would lose the date."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

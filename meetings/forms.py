@@ -13,6 +13,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core import date_window, documents
+from core.forms import DateInput
 from core.translated import language_form_fields, translated_names
 from meetings import attendance as attendance_service
 from meetings import rsvp
@@ -46,13 +47,6 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format=DATETIME_INPUT)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class LanguageGroups:
@@ -589,12 +583,12 @@ class StatisticsForm(forms.Form):
     start = date_window.DateField(
         label=gettext_lazy("From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     end = date_window.DateField(
         label=gettext_lazy("To"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     group = forms.ChoiceField(label=gettext_lazy("Group"), required=False)
 
