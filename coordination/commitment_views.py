@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 
 from coordination import access, services
 from coordination.forms import CommitmentForm, IndicatorForm, MilestoneForm, PartForm, ProgressUpdateForm
-from coordination.models import Commitment, CommitmentPart, Evidence
+from coordination.models import Commitment, CommitmentPart, Evidence, Indicator, Milestone
 from core import documents
 from core.forms import add_service_errors, posted
 from core.i18n import page_language
+from core.translated import translated_names
 from members.access import member_required
 
 
@@ -262,6 +263,62 @@ def indicator_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The indicator was added."))
             return redirect("coordination:commitment-detail", pk=commitment.pk)
     context = {"form": form, "commitment": commitment, "heading": _("Add an indicator")}
+    return render(request, "coordination/commitment_item_form.html", context)
+
+
+@member_required
+def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a milestone or mark it done (the commitment's managers)."""
+    milestone = get_object_or_404(Milestone, pk=pk)
+    commitment = access.get_commitment(request.member, milestone.commitment_id, manage=True)
+    initial = {name: getattr(milestone, name) for name in translated_names("title")}
+    initial |= {"due_date": milestone.due_date, "done_on": milestone.done_on}
+    form = MilestoneForm(posted(request), initial=initial)
+    if form.is_valid():
+        try:
+            services.update_milestone(
+                milestone=milestone,
+                by=request.member,
+                texts=form.texts(),
+                due_date=form.cleaned_data["due_date"],
+                done_on=form.cleaned_data["done_on"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The milestone was saved."))
+            return redirect("coordination:commitment-detail", pk=commitment.pk)
+    context = {"form": form, "commitment": commitment, "heading": _("Edit the milestone"), "editing": True}
+    return render(request, "coordination/commitment_item_form.html", context)
+
+
+@member_required
+def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an indicator's current value or change its definition (the commitment's managers)."""
+    indicator = get_object_or_404(Indicator, pk=pk)
+    commitment = access.get_commitment(request.member, indicator.commitment_id, manage=True)
+    fields = ("unit", "baseline", "target", "current_value", "measured_on")
+    initial = {name: getattr(indicator, name) for name in (*translated_names("name"), *fields)}
+    form = IndicatorForm(posted(request), initial=initial)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_indicator(
+                indicator=indicator,
+                by=request.member,
+                texts=form.texts(),
+                unit=data["unit"],
+                baseline=data["baseline"],
+                target=data["target"],
+                current_value=data["current_value"],
+                measured_on=data["measured_on"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The indicator was saved."))
+            return redirect("coordination:commitment-detail", pk=commitment.pk)
+    context = {"form": form, "commitment": commitment, "heading": _("Edit the indicator"), "editing": True}
     return render(request, "coordination/commitment_item_form.html", context)
 
 

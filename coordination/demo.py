@@ -21,6 +21,8 @@ from coordination.models import (
     Commitment,
     CommitmentPart,
     Completion,
+    Indicator,
+    Milestone,
     PlanEdition,
     ProgressUpdate,
     ReportingRound,
@@ -465,4 +467,51 @@ def load_demo_commitments() -> int:
         **common,
     )
     _history([csr, nap_edition], chair, rng)
+    _milestones_and_indicators([csr, nap_edition])
     return len(CSR_COMMITMENTS) + len(NAP_COMMITMENTS)
+
+
+def _milestones_and_indicators(editions: list[PlanEdition]) -> None:
+    """A few dated milestones and a measured indicator on the first commitments of each plan."""
+    today = timezone.localdate()
+    milestones, indicators = [], []
+    for edition in editions:
+        for number, commitment in enumerate(edition.commitments.order_by("position", "pk")[:4]):
+            milestones += [
+                Milestone(
+                    commitment=commitment,
+                    title_nl="Ontwerp voorgelegd aan de werkgroep",
+                    title_fr="Projet soumis au groupe de travail",
+                    title_de="Entwurf der Arbeitsgruppe vorgelegt",
+                    title_en="Draft submitted to the working group",
+                    due_date=today - timedelta(days=120 - 10 * number),
+                    done_on=today - timedelta(days=125 - 10 * number),
+                    position=1,
+                ),
+                Milestone(
+                    commitment=commitment,
+                    title_nl="Goedkeuring door de ministerraad",
+                    title_fr="Approbation par le Conseil des ministres",
+                    title_de="Genehmigung durch den Ministerrat",
+                    title_en="Approval by the Council of Ministers",
+                    due_date=today + timedelta(days=60 + 30 * number),
+                    position=2,
+                ),
+            ]
+            indicators.append(
+                Indicator(
+                    commitment=commitment,
+                    name_nl="Bereikte bedrijven",
+                    name_fr="Entreprises atteintes",
+                    name_de="Erreichte Unternehmen",
+                    name_en="Companies reached",
+                    unit="#",
+                    baseline=0,
+                    target=500,
+                    current_value=120 + 80 * number,
+                    measured_on=today - timedelta(days=30),
+                    position=1,
+                )
+            )
+    Milestone.objects.bulk_create(milestones)
+    Indicator.objects.bulk_create(indicators)

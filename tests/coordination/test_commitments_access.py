@@ -2,14 +2,17 @@
 may see but not change, the sign-in page for anonymous visitors; bad input changes nothing;
 the plan and commitment pages keep a fixed number of queries."""
 
+import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from coordination.models import Commitment, CommitmentPart, Evidence, ProgressUpdate
+from coordination.models import Commitment, CommitmentPart, Evidence, Indicator, Milestone, ProgressUpdate
 from members.models import Administration, Membership
 from tests.coordination.factories import EXE, PDF, make_commitment, make_many, make_plan
 from tests.factories import AdministrationFactory, make_member
@@ -268,3 +271,74 @@ PLAN_PAGE_QUERIES = 9
 # session, user, member, commitment, parts, focal points, updates, evidence, milestones, indicators, roles
 # (measured: 11 at 3 and at 60 updates)
 COMMITMENT_PAGE_QUERIES = 11
+
+
+def test_managers_mark_a_milestone_done_and_record_an_indicators_value(client, setup, chair, outsider):
+    commitment = setup["commitment"]
+    milestone = Milestone.objects.create(
+        commitment=commitment, title_en="Guide published", due_date=datetime.date(2026, 6, 30)
+    )
+    indicator = Indicator.objects.create(
+        commitment=commitment, name_en="Companies reached", unit="#", baseline=0, target=500
+    )
+    milestone_url = reverse("coordination:milestone-edit", args=[milestone.pk])
+    indicator_url = reverse("coordination:indicator-edit", args=[indicator.pk])
+
+    # Those who may not change the commitment: 403 if they see it, 404 if they do not.
+    client.force_login(setup["federal_point"].user)
+    assert client.get(milestone_url).status_code == 403
+    assert client.post(indicator_url, {"name_en": "Changed", "current_value": "1"}).status_code == 403
+    client.force_login(outsider.user)
+    assert client.get(indicator_url).status_code == 404
+
+    client.force_login(chair.user)
+    page = client.get(reverse("coordination:commitment-detail", args=[commitment.pk])).text
+    assert milestone_url in page and indicator_url in page
+    form = client.get(milestone_url).text
+    assert 'value="Guide published"' in form and 'value="2026-06-30"' in form  # the form starts from the row
+    response = client.post(
+        milestone_url, {"title_en": "Guide published", "due_date": "2026-06-30", "done_on": "2026-06-25"}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        indicator_url,
+        {
+            "name_en": "Companies reached",
+            "unit": "#",
+            "baseline": "0",
+            "target": "500",
+            "current_value": "320",
+        },
+    )
+    assert response.status_code == 302
+
+    milestone.refresh_from_db()
+    indicator.refresh_from_db()
+    assert milestone.done_on == datetime.date(2026, 6, 25)
+    assert indicator.current_value == 320 and indicator.measured_on == timezone.localdate()
+    assert Indicator.objects.get(pk=indicator.pk).name_en == "Companies reached"
+
+
+def test_an_indicator_without_a_name_is_refused_and_keeps_its_value(client, setup, chair):
+    indicator = Indicator.objects.create(
+        commitment=setup["commitment"], name_en="Companies reached", current_value=10
+    )
+    client.force_login(chair.user)
+    response = client.post(
+        reverse("coordination:indicator-edit", args=[indicator.pk]), {"current_value": "99"}
+    )
+    assert response.status_code == 200
+    indicator.refresh_from_db()
+    assert indicator.current_value == 10 and indicator.name_en == "Companies reached"
+
+
+def test_the_edit_form_offers_the_dates_as_date_pickers_read_them_in_every_language(client, setup, chair):
+    commitment = setup["commitment"]
+    Commitment.objects.filter(pk=commitment.pk).update(
+        start_date=datetime.date(2026, 1, 15), due_date=datetime.date(2027, 6, 30)
+    )
+    client.force_login(chair.user)  # reads Dutch, whose dates are written 30/06/2027
+    form = client.get(reverse("coordination:commitment-edit", args=[commitment.pk])).text
+    # A date picker shows an empty field for anything but ISO 8601, and saving would erase the date.
+    assert 'type="date" name="start_date" value="2026-01-15"' in form
+    assert 'type="date" name="due_date" value="2027-06-30"' in form

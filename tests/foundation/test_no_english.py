@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from coordination.demo import load_demo_commitments
-from coordination.models import ActionPlan, Commitment, ReportingRound
+from coordination.models import ActionPlan, Commitment, Indicator, Milestone, ReportingRound
 from meetings.demo import load_demo_meetings
 from meetings.links import answer_token
 from meetings.models import AgendaItem, DocumentFile, Invitation, Meeting
@@ -185,6 +185,12 @@ def demo(db):
         "tracker:administration-dashboard": {"pk": member.administration_id},
         "tracker:plan-import": {"slug": plan.slug},
         "public-plans:detail": {"slug": plan.slug},
+        "coordination:milestone-edit": {
+            "pk": Milestone.objects.filter(commitment__edition=edition).first().pk
+        },
+        "coordination:indicator-edit": {
+            "pk": Indicator.objects.filter(commitment__edition=edition).first().pk
+        },
     }
     meeting_pages = {"detail", "edit", "agenda", "document-upload", "invitees", "circulate", "cancel"}
     meeting_pages |= {"answers", "attendance", "attendance-print", "answer-web"}
