@@ -220,50 +220,7 @@ def update_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = access.get_commitment(request.member, pk, manage=True)
-    form = MilestoneForm(posted(request))
-    if form.is_valid():
-        try:
-            services.add_milestone(
-                commitment=commitment,
-                by=request.member,
-                texts=form.texts(),
-                due_date=form.cleaned_data["due_date"],
-                done_on=form.cleaned_data["done_on"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The milestone was added."))
-            return redirect("coordination:commitment-detail", pk=commitment.pk)
-    context = {"form": form, "commitment": commitment, "heading": _("Add a milestone")}
-    return render(request, "coordination/commitment_item_form.html", context)
-
-
-@member_required
-def indicator_create(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = access.get_commitment(request.member, pk, manage=True)
-    form = IndicatorForm(posted(request))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.add_indicator(
-                commitment=commitment,
-                by=request.member,
-                texts=form.texts(),
-                unit=data["unit"],
-                baseline=data["baseline"],
-                target=data["target"],
-                current_value=data["current_value"],
-                measured_on=data["measured_on"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The indicator was added."))
-            return redirect("coordination:commitment-detail", pk=commitment.pk)
-    context = {"form": form, "commitment": commitment, "heading": _("Add an indicator")}
-    return render(request, "coordination/commitment_item_form.html", context)
+    return _milestone_page(request, access.get_commitment(request.member, pk, manage=True))
 
 
 @member_required
@@ -271,25 +228,35 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a milestone or mark it done (the commitment's managers)."""
     milestone = get_object_or_404(Milestone, pk=pk)
     commitment = access.get_commitment(request.member, milestone.commitment_id, manage=True)
-    initial = {name: getattr(milestone, name) for name in translated_names("title")}
-    initial |= {"due_date": milestone.due_date, "done_on": milestone.done_on}
+    return _milestone_page(request, commitment, milestone)
+
+
+def _milestone_page(request: HttpRequest, commitment: Commitment, milestone: Milestone | None = None):
+    fields = (*translated_names("title"), "due_date", "done_on")
+    initial = {name: getattr(milestone, name) for name in fields} if milestone else None
     form = MilestoneForm(posted(request), initial=initial)
     if form.is_valid():
+        dates = {"due_date": form.cleaned_data["due_date"], "done_on": form.cleaned_data["done_on"]}
         try:
-            services.update_milestone(
-                milestone=milestone,
-                by=request.member,
-                texts=form.texts(),
-                due_date=form.cleaned_data["due_date"],
-                done_on=form.cleaned_data["done_on"],
-            )
+            if milestone is None:
+                services.add_milestone(commitment=commitment, by=request.member, texts=form.texts(), **dates)
+            else:
+                services.update_milestone(milestone=milestone, by=request.member, texts=form.texts(), **dates)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("The milestone was saved."))
+            messages.success(
+                request, _("The milestone was added.") if milestone is None else _("The milestone was saved.")
+            )
             return redirect("coordination:commitment-detail", pk=commitment.pk)
-    context = {"form": form, "commitment": commitment, "heading": _("Edit the milestone"), "editing": True}
+    heading = _("Add a milestone") if milestone is None else _("Edit the milestone")
+    context = {"form": form, "commitment": commitment, "heading": heading, "editing": milestone is not None}
     return render(request, "coordination/commitment_item_form.html", context)
+
+
+@member_required
+def indicator_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _indicator_page(request, access.get_commitment(request.member, pk, manage=True))
 
 
 @member_required
@@ -297,28 +264,30 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Record an indicator's current value or change its definition (the commitment's managers)."""
     indicator = get_object_or_404(Indicator, pk=pk)
     commitment = access.get_commitment(request.member, indicator.commitment_id, manage=True)
-    fields = ("unit", "baseline", "target", "current_value", "measured_on")
-    initial = {name: getattr(indicator, name) for name in (*translated_names("name"), *fields)}
+    return _indicator_page(request, commitment, indicator)
+
+
+def _indicator_page(request: HttpRequest, commitment: Commitment, indicator: Indicator | None = None):
+    values = ("unit", "baseline", "target", "current_value", "measured_on")
+    fields = (*translated_names("name"), *values)
+    initial = {name: getattr(indicator, name) for name in fields} if indicator else None
     form = IndicatorForm(posted(request), initial=initial)
     if form.is_valid():
-        data = form.cleaned_data
+        data = {name: form.cleaned_data[name] for name in values}
         try:
-            services.update_indicator(
-                indicator=indicator,
-                by=request.member,
-                texts=form.texts(),
-                unit=data["unit"],
-                baseline=data["baseline"],
-                target=data["target"],
-                current_value=data["current_value"],
-                measured_on=data["measured_on"],
-            )
+            if indicator is None:
+                services.add_indicator(commitment=commitment, by=request.member, texts=form.texts(), **data)
+            else:
+                services.update_indicator(indicator=indicator, by=request.member, texts=form.texts(), **data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("The indicator was saved."))
+            messages.success(
+                request, _("The indicator was added.") if indicator is None else _("The indicator was saved.")
+            )
             return redirect("coordination:commitment-detail", pk=commitment.pk)
-    context = {"form": form, "commitment": commitment, "heading": _("Edit the indicator"), "editing": True}
+    heading = _("Add an indicator") if indicator is None else _("Edit the indicator")
+    context = {"form": form, "commitment": commitment, "heading": heading, "editing": indicator is not None}
     return render(request, "coordination/commitment_item_form.html", context)
 
 
