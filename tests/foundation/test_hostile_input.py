@@ -31,6 +31,8 @@ from coordination.models import (
     Commitment,
     CommitmentPart,
     Evidence,
+    Indicator,
+    Milestone,
     PlanEdition,
     ProgressUpdate,
     ReportingRound,
@@ -265,7 +267,15 @@ def commitment_path_arguments(site: Site) -> dict[str, dict]:
     edition = {**plan, "edition_pk": site.commitment.edition_id}
     commitment = {"pk": site.commitment.pk}
     part = {"pk": site.commitment.parts.get().pk}
+    milestone, _created = Milestone.objects.get_or_create(
+        commitment=site.commitment, defaults={"title_en": "Guide published"}
+    )
+    indicator, _created = Indicator.objects.get_or_create(
+        commitment=site.commitment, defaults={"name_en": "Companies reached", "target": 500}
+    )
     return {
+        "coordination:milestone-edit": {"pk": milestone.pk},
+        "coordination:indicator-edit": {"pk": indicator.pk},
         "coordination:plan-detail": plan,
         "coordination:plan-edit": plan,
         "coordination:edition-create": plan,
