@@ -1,7 +1,6 @@
 """Rendering emails in the recipient's language and time zone, and turning outbox rows into mail."""
 
 import re
-import zoneinfo
 from email import policy as email_policy
 from email.header import Header
 
@@ -10,6 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.timezones import zone_or_default
 from members.outbox import OutboundMessage
 
 # Line breaks and runs of spaces; not the non-breaking space French puts before ":" and "?".
@@ -17,8 +17,11 @@ _ONE_LINE = re.compile(r"[ \t\r\n\f\v]+")
 
 
 def render_email(template_prefix: str, context: dict, *, language: str, tz: str = "") -> tuple[str, str, str]:
-    """Render <prefix>_subject.txt, _message.txt and _message.html. Returns (subject, text, html)."""
-    zone = zoneinfo.ZoneInfo(tz or settings.TIME_ZONE)
+    """Render <prefix>_subject.txt, _message.txt and _message.html. Returns (subject, text, html).
+
+    `tz` is the recipient's time zone; empty or unknown (a saved name tzdata no longer has) is the site's.
+    """
+    zone = zone_or_default(tz)
     context = {"site_url": settings.SITE_URL, **context}
     with translation.override(language), timezone.override(zone):
         subject = _ONE_LINE.sub(" ", render_to_string(f"{template_prefix}_subject.txt", context)).strip(" ")

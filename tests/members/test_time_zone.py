@@ -6,6 +6,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from members import emails
 from members.middleware import TIMEZONE_SESSION_KEY, MemberTimezoneMiddleware
 from tests.members.test_profile import profile_data
 
@@ -57,3 +58,9 @@ def test_an_unknown_time_zone_falls_back_to_brussels(client, focal_point):
     focal_point.save(update_fields=["timezone"])
     client.force_login(focal_point.user)
     assert zone_during_request(client, focal_point.user) == "Europe/Brussels"
+
+
+def test_an_email_to_a_member_with_an_unknown_time_zone_is_written_in_brussels_time(monkeypatch):
+    monkeypatch.setattr(emails, "render_to_string", lambda name, context: timezone.get_current_timezone_name())
+    rendered = emails.render_email("members/email/join_invitation", {}, language="en", tz="Mars/Olympus")
+    assert rendered[2] == "Europe/Brussels"  # the HTML part, rendered while the zone was active
