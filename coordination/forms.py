@@ -13,32 +13,15 @@ from coordination.models import Chapter, Commitment, CommitmentPart, Completion,
 from core import date_window, documents
 from core.forms import DateInput
 from core.spreadsheets import IMPORT_MAX_ROWS
-from core.translated import language_verbose_name
+from core.translated import language_form_fields
 from members.models import Administration, Group, Member
 
 MAX_LINKS = 5
 
 
-def _language_fields(prefix: str, label, *, textarea: bool = False, max_length: int = 255) -> dict:
-    fields = {}
-    for code, _name in settings.LANGUAGES:
-        widget = (
-            forms.Textarea(attrs={"rows": 4, "lang": code})
-            if textarea
-            else forms.TextInput(attrs={"lang": code})
-        )
-        fields[f"{prefix}_{code}"] = forms.CharField(
-            label=language_verbose_name(label, code),
-            required=False,
-            max_length=None if textarea else max_length,
-            widget=widget,
-        )
-    return fields
-
-
 class TextsForm(forms.Form):
-    """A form with texts in several languages: `texts()` gives them to a service,
-    `language_fields(prefix)` groups them for the template."""
+    """A form with texts in several languages: `texts()` gives them to a service, and
+    `title_fields`, `name_fields`, `description_fields` and `other_fields` group them for the template."""
 
     text_prefixes: tuple[str, ...] = ()
 
@@ -124,8 +107,8 @@ class PlanForm(TextsForm):
 
     def __init__(self, *args, groups=None, plan=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields.update(_language_fields("title", _("title")))
-        self.fields.update(_language_fields("description", _("description"), textarea=True))
+        self.fields.update(language_form_fields("title", _("title"), max_length=255))
+        self.fields.update(language_form_fields("description", _("description"), textarea=True))
         if plan is None:
             self.fields["slug"] = forms.SlugField(
                 label=_("Short name in addresses"),
@@ -162,7 +145,7 @@ class ChapterForm(TextsForm):
         self.fields["code"] = forms.CharField(
             label=pgettext_lazy("the number of a chapter", "Number"), max_length=20, required=False
         )
-        self.fields.update(_language_fields("title", _("title")))
+        self.fields.update(language_form_fields("title", _("title"), max_length=255))
 
 
 class CommitmentForm(TextsForm):
@@ -173,8 +156,8 @@ class CommitmentForm(TextsForm):
         self.fields["reference"] = forms.CharField(
             label=_("Reference"), max_length=30, required=False, help_text=_("For example 2.4.")
         )
-        self.fields.update(_language_fields("title", _("title"), max_length=500))
-        self.fields.update(_language_fields("description", _("description"), textarea=True))
+        self.fields.update(language_form_fields("title", _("title"), max_length=500))
+        self.fields.update(language_form_fields("description", _("description"), textarea=True))
         if edition is not None:
             self.fields["chapter"] = ChoiceField(
                 label=_("Chapter"),
@@ -340,7 +323,7 @@ class MilestoneForm(TextsForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields.update(_language_fields("title", _("title")))
+        self.fields.update(language_form_fields("title", _("title"), max_length=255))
         self.fields["due_date"] = date_window.DateField(
             label=_("Due date"), required=False, widget=DateInput()
         )
@@ -354,7 +337,7 @@ class IndicatorForm(TextsForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields.update(_language_fields("name", _("name")))
+        self.fields.update(language_form_fields("name", _("name"), max_length=255))
         self.fields["unit"] = forms.CharField(label=_("Unit"), max_length=50, required=False)
         for name, label in (
             ("baseline", _("Baseline")),
