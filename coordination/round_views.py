@@ -12,7 +12,7 @@ import re
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -292,11 +292,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
         )
         .exclude(status__in=CLOSED_STATUSES)
         .select_related("commitment__edition__plan", "administration")
-        .prefetch_related(
-            Prefetch(
-                "focal_points", queryset=Member.objects.select_related("user"), to_attr="focal_point_list"
-            )
-        )
+        .prefetch_related(rounds.focal_points_prefetch())
         .order_by("commitment__due_date", "commitment__pk", "administration__acronym", "pk")
     )
     page = Paginator(parts, OVERDUE_PER_PAGE).get_page(request.GET.get("page"))
