@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from core import documents
 from core.i18n import LANGUAGE_CODES
+from core.timezones import zone_or_default
 from core.translated import translated_names
 from meetings import sending
 from meetings.models import AgendaItem, Document, DocumentFile, Invitation, Meeting, MeetingSeries
@@ -359,7 +360,7 @@ def schedule_series(
     deadline, if any, keeps its distance to the start.
     """
     _reject_unknown(fields, MEETING_FIELDS - {"starts_at", "ends_at"})
-    tz = by.timezone or settings.TIME_ZONE
+    tz = zone_or_default(by.timezone).key  # the zone the organiser's pages read the times in
     first_day = timezone.localtime(starts_at, ZoneInfo(tz)).date()
     if not rule:
         rule = series_rule(pattern=pattern, first_day=first_day, weekday=weekday, nth=nth)

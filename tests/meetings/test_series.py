@@ -119,6 +119,12 @@ def test_series_until_a_date(group, chair):
     assert [s.month for s in local_starts(series)] == [2, 3, 4, 5, 6]
 
 
+def test_an_organiser_with_an_unknown_time_zone_schedules_in_brussels_time(group, chair):
+    chair.timezone = "Mars/Olympus"
+    series = schedule(group, chair, count=2)
+    assert [(s.month, s.hour) for s in local_starts(series)] == [(2, 10), (3, 10)]
+
+
 def test_each_occurrence_is_its_own_meeting_with_its_own_invitations(group, chair, focal_point):
     series = schedule(group, chair, rsvp_deadline=first(1, 25))  # a week before the first possible date
 
