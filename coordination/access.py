@@ -54,10 +54,9 @@ def is_focal_point(member: Member | None, part: CommitmentPart) -> bool:
     return part.focal_points.filter(pk=member.pk).exists()
 
 
-def can_report_on(member: Member | None, part: CommitmentPart, commitment: Commitment | None = None) -> bool:
+def can_report_on(member: Member | None, part: CommitmentPart) -> bool:
     """Whether the member may post a progress update on the part."""
-    commitment = commitment or part.commitment
-    return is_focal_point(member, part) or can_manage_commitment(member, commitment)
+    return is_focal_point(member, part) or can_manage_commitment(member, part.commitment)
 
 
 def in_owner_group(member: Member | None, group_id: int) -> bool:
