@@ -8,13 +8,14 @@ only what the member may see (Commitment.objects.visible_to).
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, F, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from coordination import access, charts
 from coordination.models import CLOSED_STATUSES, ActionPlan, Commitment, CommitmentPart, Completion, Status
+from coordination.plan_views import chosen_edition
 from core.i18n import localized
 from members.access import member_required
 from members.models import Administration
@@ -50,12 +51,7 @@ def plan_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     owner administration."""
     plan = access.get_plan(request.member, slug)
     editions = list(plan.editions.order_by("-starts_on", "-pk"))
-    wanted = request.GET.get("edition")
-    edition = editions[0] if editions else None
-    if wanted:
-        edition = next((candidate for candidate in editions if str(candidate.pk) == wanted), None)
-        if edition is None:
-            raise Http404
+    edition = chosen_edition(editions, request.GET.get("edition"))
     commitments = Commitment.objects.visible_to(request.member).filter(edition=edition)
     summary = _summary(commitments)
     parts = (

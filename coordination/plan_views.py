@@ -27,8 +27,8 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "coordination/plan_list.html", context)
 
 
-def _edition(plan: ActionPlan, editions: list[PlanEdition], wanted: str | None) -> PlanEdition | None:
-    """The edition asked for in ?edition=, else the latest."""
+def chosen_edition(editions: list[PlanEdition], wanted: str | None) -> PlanEdition | None:
+    """The edition asked for in ?edition= (404 if it is not one of `editions`), else the first (latest)."""
     if wanted:
         chosen = next((edition for edition in editions if str(edition.pk) == wanted), None)
         if chosen is None:
@@ -43,7 +43,7 @@ def plan_detail(request: HttpRequest, slug: str) -> HttpResponse:
     see, each with its parts side by side and its roll-up. A fixed number of queries."""
     plan = access.get_plan(request.member, slug)
     editions = list(plan.editions.order_by("-starts_on", "-pk"))
-    edition = _edition(plan, editions, request.GET.get("edition"))
+    edition = chosen_edition(editions, request.GET.get("edition"))
     chapters, loose = [], []
     if edition is not None:
         commitments = list(
