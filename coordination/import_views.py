@@ -54,7 +54,6 @@ def plan_import(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "has_editions": editions.exists(),
         "row_errors": row_errors,
-        "columns": imports.COLUMNS,
         "statuses": Status.values,
         "completions": Completion.values,
     }
