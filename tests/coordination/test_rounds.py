@@ -366,6 +366,20 @@ def test_round_comparison_queries_do_not_grow(client, group, chair, count, djang
     assert response.status_code == 200 and "gewijzigd" in response.text
 
 
+@pytest.mark.parametrize("count", [1, 10])
+def test_round_list_queries_do_not_grow(client, group, chair, count, django_assert_max_num_queries):
+    plan, edition = make_plan(group)
+    for _ in range(count):
+        round_ = rounds.open_round(edition=edition, deadline=timezone.localdate(), by=chair)
+        rounds.close_round(round=round_, by=chair)
+    client.force_login(chair.user)
+    # session, user, member, plan, rounds with their edition, roles
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("rounds:list", args=[plan.slug]))
+    assert response.status_code == 200
+    assert response.text.count(reverse("rounds:compare", args=[edition.reporting_rounds.first().pk])) == 1
+
+
 def test_the_plan_page_leads_to_its_rounds_and_the_plan_list_to_the_overdue_parts(
     client, plan_setup, observer
 ):
