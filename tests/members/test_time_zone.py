@@ -64,3 +64,13 @@ def test_an_email_to_a_member_with_an_unknown_time_zone_is_written_in_brussels_t
     monkeypatch.setattr(emails, "render_to_string", lambda name, context: timezone.get_current_timezone_name())
     rendered = emails.render_email("members/email/join_invitation", {}, language="en", tz="Mars/Olympus")
     assert rendered[2] == "Europe/Brussels"  # the HTML part, rendered while the zone was active
+
+
+def test_the_time_zone_of_a_page_costs_no_query_once_in_the_session(client, focal_point, django_assert_num_queries):
+    client.force_login(focal_point.user)
+    request = RequestFactory().get("/members/directory/")
+    request.user = focal_point.user
+    request.session = client.session
+    assert request.session.get(TIMEZONE_SESSION_KEY)  # read before, as AuthenticationMiddleware does
+    with django_assert_num_queries(0):
+        MemberTimezoneMiddleware(lambda request: HttpResponse())(request)
