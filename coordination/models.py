@@ -445,10 +445,6 @@ class CommitmentPart(models.Model):
     def __str__(self) -> str:
         return f"{self.commitment} – {self.administration.acronym}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status not in CLOSED_STATUSES
-
 
 class Milestone(models.Model):
     """A dated step of a commitment, optionally of one part."""
