@@ -7,7 +7,7 @@ has a contrast of at least 3:1 on white (WCAG 1.4.11).
 """
 
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext, pgettext
@@ -72,7 +72,6 @@ class Chart:
     show_share: bool = False
     bar_height: int = BAR_HEIGHT
     width: int = WIDTH
-    patterns: list[str] = field(default_factory=lambda: ["dots", "diagonal", "cross", "horizontal"])
 
     # Drawn 1.2 times its units on a wide screen (14-unit labels read at about 17 px); the page's
     # style (max-width: 100%, height: auto) scales it down to a narrow screen's width.
