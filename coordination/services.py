@@ -662,12 +662,17 @@ def add_indicator(
 
 @transaction.atomic
 def update_indicator(
-    *, indicator: Indicator, by: Member | None, current_value=None, measured_on: date | None = None, **changes
+    *,
+    indicator: Indicator,
+    by: Member | None,
+    texts: Mapping[str, str] | None = None,
+    current_value=None,
+    measured_on: date | None = None,
+    **changes,
 ) -> Indicator:
     """Record the indicator's current value (and when it was measured), or change its definition
     (`texts`, `unit`, `baseline`, `target`)."""
     indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
-    texts = changes.pop("texts", None)
     unknown = set(changes) - {"unit", "baseline", "target"}
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
