@@ -150,7 +150,6 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(parts, DASHBOARD_PER_PAGE).get_page(request.GET.get("page"))
     prefetch_related_objects(page.object_list, rounds.focal_points_prefetch())
     for part in page.object_list:
-        part.reported_no_change = part.reported and not part.changed
         part.can_report = round_.is_open and (can_manage or access.is_focal_point(request.member, part))
     query = request.GET.copy()
     query.pop("page", None)
