@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from coordination import services
 from coordination.models import (
+    CLOSED_STATUSES,
     ActionPlan,
     Commitment,
     CommitmentPart,
@@ -160,7 +161,7 @@ NAP_COMMITMENTS = [
     ("4.6", "Publish the plan's indicators as open data", "De indicatoren van het plan als open data publiceren", "Publier les indicateurs du plan en données ouvertes", "Die Indikatoren des Plans als offene Daten veröffentlichen", "BOSA", "regions"),
 ]  # fmt: skip
 
-# What a focal point writes, in their language: (text, kind) where kind says which way it went.
+# What a focal point writes, in their language: four steps forward, then (last) a delay.
 UPDATE_TEXTS = {
     "nl": [
         "Ontwerp ter goedkeuring aan het kabinet bezorgd.",
@@ -330,7 +331,7 @@ def _history(editions: list[PlanEdition], chair: Member | None, rng: random.Rand
             updates = []
             for part in edition_parts:
                 status, completion, progress = state[part.pk]
-                if status in (Status.DONE, Status.DROPPED) or rng.random() > share:
+                if status in CLOSED_STATUSES or rng.random() > share:
                     continue
                 points = list(part.focal_points.all())
                 author = points[0] if points else chair
