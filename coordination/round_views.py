@@ -217,27 +217,22 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
 def round_compare(request: HttpRequest, pk: int) -> HttpResponse:
     """The round and the previous one (or ?with=<round>) side by side: what moved, what is late."""
     round_ = get_round(request.member, pk)
+    others = (
+        ReportingRound.objects.filter(edition_id=round_.edition_id, closed_at__isnull=False)
+        .exclude(pk=round_.pk)
+        .order_by("-opened_at", "-pk")
+    )
     wanted = request.GET.get("with", "")
     if wanted:
         if not _is_id(wanted):
             raise Http404
-        previous = get_object_or_404(
-            ReportingRound.objects.filter(edition_id=round_.edition_id, closed_at__isnull=False).exclude(
-                pk=round_.pk
-            ),
-            pk=int(wanted),
-        )
+        previous = get_object_or_404(others, pk=int(wanted))
     else:
         previous = rounds.previous_round(round_)
     comparison = rounds.compare_rounds(previous, round_)
     visible = _visible_commitment_ids(request.member, round_)
     if visible is not None:
         comparison.rows = [row for row in comparison.rows if row.part.commitment_id in visible]
-    others = (
-        ReportingRound.objects.filter(edition_id=round_.edition_id, closed_at__isnull=False)
-        .exclude(pk=round_.pk)
-        .order_by("-opened_at", "-pk")
-    )
     show = request.GET.get("show", "")
     show = show if show in SHOW else "changes"
     page = Paginator([row for row in comparison.rows if SHOW[show][1](row)], COMPARE_PER_PAGE).get_page(
