@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.forms import posted
 from core.i18n import remember_language
 from core.spreadsheets import ImportRejected, RowError
 from members import invitations
@@ -39,7 +40,7 @@ def _get_group(request: HttpRequest, slug: str) -> Group:
 @require_http_methods(["GET", "POST"])
 def group_invite(request: HttpRequest, slug: str) -> HttpResponse:
     group = _get_group(request, slug)
-    form = InviteForm(data=request.POST if request.method == "POST" else None)
+    form = InviteForm(data=posted(request))
     if form.is_valid():
         try:
             invitation = invitations.invite_to_group(by=request.member, group=group, **form.cleaned_data)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from core.forms import posted
 from core.i18n import remember_language
 from members import services
 from members.access import Action, can, current_roles, may_change_membership, member_required, require
@@ -95,7 +96,7 @@ def _get_membership(request: HttpRequest, slug: str, pk: int) -> Membership:
 def membership_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = _get_membership(request, slug, pk)
     form = ChangeRoleForm(
-        data=request.POST if request.method == "POST" else None,
+        data=posted(request),
         group=membership.group,
         initial={"role": membership.role, "substitute_for": membership.substitute_for_id},
     )
@@ -143,7 +144,7 @@ def membership_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @member_required
 def public_page_edit(request: HttpRequest, slug: str) -> HttpResponse:
     group = _get_group(request, slug, Action.EDIT_PUBLIC_PAGE)
-    form = PublicPageForm(data=request.POST if request.method == "POST" else None, instance=group)
+    form = PublicPageForm(data=posted(request), instance=group)
     link_form = GroupLinkForm(prefix="link")
     if form.is_valid():
         services.update_public_page(
@@ -190,7 +191,7 @@ def public_link_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 @member_required
 def profile(request: HttpRequest) -> HttpResponse:
     member = request.member
-    form = ProfileForm.for_member(member, data=request.POST if request.method == "POST" else None)
+    form = ProfileForm.for_member(member, data=posted(request))
     if form.is_valid():
         data = form.cleaned_data
         services.update_profile(

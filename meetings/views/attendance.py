@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.forms import posted
 from core.tables import export_requested, export_response
 from meetings import attendance as attendance_service
 from meetings.access import get_meeting_to_manage
@@ -26,7 +27,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         filename = f"concerto-attendance-{meeting.pk}-{timezone.localdate():%Y-%m-%d}"
         return export_response(request, table, title=_("Attendance"), filename=filename)
     sheet = attendance_service.attendance_sheet(meeting)
-    form = AttendanceForm(data=request.POST if request.method == "POST" else None, sheet=sheet)
+    form = AttendanceForm(data=posted(request), sheet=sheet)
     if form.is_valid():
         try:
             changed = attendance_service.record_attendance(
