@@ -10,13 +10,6 @@ from coordination.models import ActionPlan, Chapter, Commitment, CommitmentPart,
 from members.models import Administration, Group, Member
 from tests.factories import AdministrationFactory, GroupFactory
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-EXE = (
-    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
-    + b"\x00" * 64
-    + b"This program cannot be run"
-)
-
 
 class ActionPlanFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from coordination.models import Commitment, CommitmentPart, Evidence, Indicator, Milestone, ProgressUpdate
 from members.models import Administration, Membership
-from tests.coordination.factories import EXE, PDF, make_commitment, make_many, make_plan
+from tests.coordination.factories import make_commitment, make_many, make_plan
 from tests.factories import AdministrationFactory, make_member
+from tests.meetings.factories import EXE, PDF
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role

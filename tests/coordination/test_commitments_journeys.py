@@ -22,8 +22,9 @@ from coordination.models import (
     roll_up,
 )
 from members.models import Administration, Membership
-from tests.coordination.factories import PDF, make_commitment, make_plan
+from tests.coordination.factories import make_commitment, make_plan
 from tests.factories import AdministrationFactory, make_member
+from tests.meetings.factories import PDF
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
