@@ -22,7 +22,7 @@ from core.translated import translated_names
 from members import invitations
 from members.join_links import SESSION_KEY, pending_invitation_in_session, session_invitation_problem
 from members.models import Administration, Group, GroupLink, Member, Membership
-from members.outbox import OPTIONAL_KINDS, Kind
+from members.outbox import OPTIONAL_KINDS
 
 
 class InviteForm(forms.Form):
@@ -246,9 +246,6 @@ class ChangeRoleForm(forms.Form):
         super().__init__(*args, **kwargs)
         current = Membership.objects.current().filter(group=group).values("member")
         self.fields["substitute_for"].queryset = Member.objects.filter(pk__in=current).select_related("user")
-
-
-__all__ = ["ChangeRoleForm", "GroupLinkForm", "Kind", "ProfileForm", "PublicPageForm"]
 
 
 # --- The outbox ---------------------------------------------------------------------------------
