@@ -84,9 +84,6 @@ class TranslatedField:
             return self
         return localized(instance, self.name)
 
-    def names(self) -> list[str]:
-        return translated_names(self.name)
-
 
 def translated_field_names(model: type[models.Model], fields: Iterable[str] | None = None) -> list[str]:
     """The language columns of `model`'s translated fields (all of them, or those named)."""
