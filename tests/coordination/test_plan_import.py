@@ -306,3 +306,23 @@ def test_arbitrary_cells_never_give_a_server_error_nor_partial_data(client, chai
     finally:
         Commitment.objects.all().delete()
         Chapter.objects.exclude(code="1").delete()
+
+
+def test_unknown_choices_name_their_column_and_what_is_accepted(plan):
+    header = ["reference", "title_en", "lead_administration", "source", "status", "completion"]
+    rows = [
+        (1, header),
+        (2, ["1.1", "Known", "ECO", "", "in progress", "Limited"]),
+        (3, ["1.2", "Unknown", "ECO", "rumour", "maybe", "half"]),
+    ]
+    planned, errors = imports.check_rows(plan.editions.get(), rows)
+    assert (planned[0].source, planned[0].status, planned[0].completion) == (
+        "action_plan",
+        "in_progress",
+        "limited",
+    )
+    messages = {error.column: error.message for error in errors}
+    assert [error.row for error in errors] == [3, 3, 3]
+    assert messages["source"].startswith("“rumour” is not a source: write one of action_plan,")
+    assert messages["status"].startswith("“maybe” is not a status: write one of planned,")
+    assert messages["completion"].startswith("“half” is not a completion level: write one of not_started,")
