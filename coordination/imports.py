@@ -31,10 +31,11 @@ from core.spreadsheets import (
     row_values,
     split_rows,
 )
+from core.translated import translated_names
 from members.models import Administration, Member
 
-TITLE_COLUMNS = tuple(f"title_{code}" for code in LANGUAGE_CODES)
-DESCRIPTION_COLUMNS = tuple(f"description_{code}" for code in LANGUAGE_CODES)
+TITLE_COLUMNS = tuple(translated_names("title"))
+DESCRIPTION_COLUMNS = tuple(translated_names("description"))
 COLUMNS = (
     "reference",
     "chapter",
@@ -175,6 +176,17 @@ class _RowChecker:
         def error(column: str, message: str) -> None:
             errors.append(RowError(number, column, message))
 
+        def choice(
+            column: str, lookup: dict[str, str], default: str, accepted: list[str], message: str
+        ) -> str:
+            """The choice the cell names (`default` when empty), or "" and an error."""
+            if not values[column]:
+                return default
+            found = lookup.get(values[column].strip().lower(), "")
+            if not found:
+                error(column, message % {"value": values[column], "choices": ", ".join(accepted)})
+            return found
+
         for column, value in values.items():
             if "\x00" in value:
                 error(column, _("The cell contains a null character, which cannot be stored."))
@@ -222,15 +234,13 @@ class _RowChecker:
         elif chapter_title and not chapter_code:
             error("chapter", _("A chapter title needs a chapter number in the column chapter."))
 
-        source = Commitment.Source.ACTION_PLAN.value
-        if values["source"]:
-            source = self.sources.get(values["source"].strip().lower(), "")
-            if not source:
-                error(
-                    "source",
-                    _("“%(value)s” is not a source: write one of %(choices)s.")
-                    % {"value": values["source"], "choices": ", ".join(Commitment.Source.values)},
-                )
+        source = choice(
+            "source",
+            self.sources,
+            Commitment.Source.ACTION_PLAN.value,
+            Commitment.Source.values,
+            _("“%(value)s” is not a source: write one of %(choices)s."),
+        )
 
         lead = None
         if not values["lead_administration"]:
@@ -277,24 +287,20 @@ class _RowChecker:
         if dates["start_date"] and dates["due_date"] and dates["due_date"] < dates["start_date"]:
             error("due_date", _("The due date is before the start date."))
 
-        status = Status.PLANNED.value
-        if values["status"]:
-            status = self.statuses.get(values["status"].strip().lower(), "")
-            if not status:
-                error(
-                    "status",
-                    _("“%(value)s” is not a status: write one of %(choices)s.")
-                    % {"value": values["status"], "choices": ", ".join(Status.values)},
-                )
-        completion = Completion.NOT_STARTED.value
-        if values["completion"]:
-            completion = self.completions.get(values["completion"].strip().lower(), "")
-            if not completion:
-                error(
-                    "completion",
-                    _("“%(value)s” is not a completion level: write one of %(choices)s.")
-                    % {"value": values["completion"], "choices": ", ".join(Completion.values)},
-                )
+        status = choice(
+            "status",
+            self.statuses,
+            Status.PLANNED.value,
+            Status.values,
+            _("“%(value)s” is not a status: write one of %(choices)s."),
+        )
+        completion = choice(
+            "completion",
+            self.completions,
+            Completion.NOT_STARTED.value,
+            Completion.values,
+            _("“%(value)s” is not a completion level: write one of %(choices)s."),
+        )
         progress = None
         if values["progress"]:
             text = values["progress"].strip().rstrip("%").strip()
