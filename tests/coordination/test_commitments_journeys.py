@@ -318,3 +318,24 @@ def test_a_focal_point_finds_their_updates_and_parts_in_their_data_download(
     assert data["commitments_you_report_on"] == [
         {"commitment": commitment.title, "reference": "3.1", "administration": "FIDO"}
     ]
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_data_download_queries_do_not_grow_with_progress_updates(
+    client, group, federal, federal_point, count, django_assert_max_num_queries
+):
+    _plan, edition = make_plan(group)
+    for number in range(count):
+        commitment = make_commitment(edition, lead=federal, focal_points={federal: [federal_point]})
+        services.record_progress(
+            part=commitment.parts.get(),
+            by=federal_point,
+            progress=10,
+            links=[f"https://example.org/{number}"],
+        )
+    client.force_login(federal_point.user)
+    # As in tests/members/test_profile.py (measured: 14 at 1 and at 20): the progress updates,
+    # their evidence and the parts are one query each, however many there are.
+    with django_assert_max_num_queries(14):
+        data = json.loads(client.get(reverse("my-data")).content)
+    assert len(data["progress_updates_you_posted"]) == len(data["commitments_you_report_on"]) == count
