@@ -57,7 +57,7 @@ def plan_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     parts = (
         CommitmentPart.objects.filter(commitment__in=commitments)
         .values("administration__acronym")
-        .annotate(average=Avg("progress"), count=Count("pk"))
+        .annotate(average=Avg("progress"))
         .order_by("administration__acronym")
     )
     by_administration = [(row["administration__acronym"], _rounded(row["average"])) for row in parts]
@@ -95,7 +95,7 @@ def administration_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         parts.values(
             "commitment__edition__plan__slug", "commitment__edition__label", "commitment__edition_id"
         )
-        .annotate(average=Avg("progress"), count=Count("pk"))
+        .annotate(average=Avg("progress"))
         .order_by("commitment__edition__plan__slug", "commitment__edition__label")
     )
     plans = {
