@@ -36,3 +36,22 @@ def test_changelist_with_search_and_filters_answers(client, model):
     model_admin = admin.site._registry[model]
     if model_admin.search_fields:
         assert client.get(url, {"q": "a"}).status_code == 200
+
+
+def test_commitment_changelists_answer_with_the_demo_rows(client, django_assert_max_num_queries):
+    # The test above runs on the demo platform and meetings only: here the commitment models have rows.
+    from coordination.demo import load_demo_commitments
+    from meetings.demo import load_demo_meetings
+    from members.demo import load_demo_platform
+
+    load_demo_platform()
+    load_demo_meetings()
+    assert load_demo_commitments() > 0
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    for model in apps.get_app_config("coordination").get_models():
+        url = reverse(f"admin:coordination_{model._meta.model_name}_changelist")
+        # list_select_related covers what each row prints: no query per row (measured: 5 or 6
+        # with up to 300 rows; the demo has no evidence and no reminders sent).
+        with django_assert_max_num_queries(6):
+            response = client.get(url)
+        assert response.status_code == 200, model._meta.label
