@@ -23,7 +23,6 @@ from members.models import (
     JoinInvitation,
     Member,
     Membership,
-    User,
     new_feed_token,
 )
 from members.outbox import MANDATORY_KINDS, OutboundMessage
@@ -178,23 +177,6 @@ def record_delivery_event(
 
 
 # --- Members and memberships ------------------------------------------------------------
-
-
-def create_member(
-    *,
-    email: str,
-    name: str,
-    language: str = "en",
-    administration: Administration | None = None,
-    password: str | None = None,
-    job_title: str = "",
-) -> Member:
-    """Create a person who can sign in (verified address) and their member record."""
-    from allauth.account.models import EmailAddress
-
-    user = User.objects.create_user(email, password, name=name, language=language)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return Member.objects.create(user=user, administration=administration, job_title=job_title)
 
 
 def add_membership(
