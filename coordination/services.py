@@ -59,10 +59,10 @@ def _set_texts(obj, texts: Mapping[str, str], fields: Iterable[str], *, required
         )
 
 
-def _check_period(start: date | None, end: date | None, *, end_field: str) -> None:
-    if start and end and end < start:
+def _check_due_date(start_date: date | None, due_date: date | None) -> None:
+    if start_date and due_date and due_date < start_date:
         raise ValidationError(
-            {end_field: _("The due date cannot be before the start date.")}, code="ends_before_start"
+            {"due_date": _("The due date cannot be before the start date.")}, code="ends_before_start"
         )
 
 
@@ -334,7 +334,7 @@ def create_commitment(
     _set_texts(commitment, texts, COMMITMENT_TEXTS, required="title")
     if source not in Commitment.Source.values:
         raise ValidationError({"source": _("Choose one of the sources.")})
-    _check_period(start_date, due_date, end_field="due_date")
+    _check_due_date(start_date, due_date)
     _check_chapter(commitment)
     _check_reference(commitment)
     last = Commitment.objects.filter(edition=edition, owner_group=owner_group).aggregate(last=Max("position"))
@@ -384,7 +384,7 @@ def update_commitment(
         _set_texts(commitment, texts, COMMITMENT_TEXTS, required="title")
     for name, value in changes.items():
         setattr(commitment, name, value.strip() if isinstance(value, str) else value)
-    _check_period(commitment.start_date, commitment.due_date, end_field="due_date")
+    _check_due_date(commitment.start_date, commitment.due_date)
     _check_chapter(commitment)
     _check_reference(commitment)
     commitment.save()
