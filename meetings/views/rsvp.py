@@ -27,7 +27,6 @@ from django.views.decorators.http import require_http_methods
 
 from core.forms import add_service_errors
 from core.links import link_problem_response
-from core.timezones import zone_or_default
 from meetings import attendance as attendance_service
 from meetings import links, rsvp
 from meetings.access import get_meeting_for
@@ -128,7 +127,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     language = invitation_language(invitation)
     # The invitee answers for themself: the link proved it.
     by = invitation.member if invitation.member_id else None
-    with translation.override(language), timezone.override(zone_or_default(recipient_timezone(invitation))):
+    with translation.override(language), timezone.override(recipient_timezone(invitation)):
         closed = closed_reason(invitation, by=by)
         may_delegate = may_send_substitute(invitation)
         post = request.POST if request.method == "POST" and not closed else None
