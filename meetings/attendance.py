@@ -1,6 +1,6 @@
 """Attendance on the day: the sheet the secretariat fills in, starting from the answers, and its service.
 
-The sheet is `overview.active_invitations(meeting)` (one query) with, for each invitee, the
+The sheet is `answers.active_invitations(meeting)` (one query) with, for each invitee, the
 status to show (recorded, or derived from the answer) and who may be named as representing them:
 the active members of their administration (one more query for the whole sheet), their own
 substitute, or a guest written by name.

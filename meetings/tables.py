@@ -109,7 +109,7 @@ class AttendanceExportTable(tables.Table):
 
 
 def answer_rows(invitations: list[Invitation]) -> list[dict]:
-    """Rows of the answers export; `invitations` come from overview.answers_overview()."""
+    """Rows of the answers export; `invitations` come from meetings.answers.answers_overview()."""
     confirmed, to_confirm = gettext("Confirmed"), gettext("To confirm")
     rows = []
     for invitation in invitations:
