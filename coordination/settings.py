@@ -335,8 +335,8 @@ DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 # Days before a commitment's due date that its focal points are reminded (coordination/reminders.py).
 COMMITMENT_DUE_REMINDER_DAYS = 14
 
-# Invitations: the largest CSV/XLSX accepted for bulk invitation (members/invitations.py), and
-# the sign-up form that an invitation link opens (members/forms.py).
+# The largest CSV/XLSX accepted by a spreadsheet import (core/spreadsheets.py: bulk invitations,
+# action plans); and the sign-up form that an invitation link opens (members/forms.py).
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
 ACCOUNT_FORMS = {"signup": "members.forms.InvitationSignupForm"}
 
