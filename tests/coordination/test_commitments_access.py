@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from coordination.models import Commitment, CommitmentPart, Evidence, Indicator, Milestone, ProgressUpdate
 from members.models import Administration, Membership
-from tests.coordination.factories import make_commitment, make_many, make_plan
+from tests.coordination.factories import PlanEditionFactory, make_commitment, make_many, make_plan
 from tests.factories import AdministrationFactory, make_member
 from tests.meetings.factories import EXE, PDF
 
@@ -343,3 +343,18 @@ def test_the_edit_form_offers_the_dates_as_date_pickers_read_them_in_every_langu
     # A date picker shows an empty field for anything but ISO 8601, and saving would erase the date.
     assert 'type="date" name="start_date" value="2026-01-15"' in form
     assert 'type="date" name="due_date" value="2027-06-30"' in form
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_plan_list_queries_do_not_grow(client, group, chair, django_assert_max_num_queries, count):
+    for number in range(count):
+        plan, _edition = make_plan(group, slug=f"plan-{number}")
+        PlanEditionFactory(plan=plan, label="2025–2028")
+    client.force_login(chair.user)
+    with django_assert_max_num_queries(PLAN_LIST_QUERIES):
+        response = client.get(reverse("coordination:plan-list"))
+    assert response.content.decode().count('<li class="card">') == count
+
+
+# session, user, member, roles, "may create a plan", plans, their editions (measured: 7 at 1 and at 20)
+PLAN_LIST_QUERIES = 7
