@@ -129,9 +129,7 @@ class PlanForm(TextsForm):
 class EditionForm(forms.Form):
     label = forms.CharField(label=_("Label"), max_length=100, help_text=_("For example 2025–2028."))
     starts_on = date_window.DateField(label=_("Starts on"), widget=DateInput())
-    ends_on = date_window.DateField(
-        label=_("Ends on"), required=False, widget=DateInput()
-    )
+    ends_on = date_window.DateField(label=_("Ends on"), required=False, widget=DateInput())
     carry_over = forms.BooleanField(
         label=_("Carry the open commitments of the previous edition over"), required=False, initial=True
     )
@@ -327,9 +325,7 @@ class MilestoneForm(TextsForm):
         self.fields["due_date"] = date_window.DateField(
             label=_("Due date"), required=False, widget=DateInput()
         )
-        self.fields["done_on"] = date_window.DateField(
-            label=_("Done on"), required=False, widget=DateInput()
-        )
+        self.fields["done_on"] = date_window.DateField(label=_("Done on"), required=False, widget=DateInput())
 
 
 class IndicatorForm(TextsForm):
