@@ -6,7 +6,7 @@ meeting's revision, METHOD:REQUEST invites or updates, METHOD:CANCEL takes the e
 Times are written in Europe/Brussels with its VTIMEZONE, so clients show them in their own zone.
 
 ORGANIZER: invitations, updates and cancellations (REQUEST, CANCEL) name the invitation's own
-secret address (meetings.organizer_address), where the invitee's calendar sends its REPLY
+secret address (meetings.links.organizer_address), where the invitee's calendar sends its REPLY
 and where Concerto checks it came from that invitee's file. Downloads (PUBLISH) and feeds (no
 METHOD) expect no reply and name the plain settings.CALENDAR_ORGANIZER_EMAIL: they must never
 carry an invitation's secret address.
