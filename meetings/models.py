@@ -136,7 +136,7 @@ class Meeting(models.Model):
     time_changed_at = models.DateTimeField(_("time changed at"), null=True, blank=True)
     cancellation_note = TranslatedField(models.TextField, _("cancellation note"))
     # What the last circulated version said (time, place, agenda): the update email tells
-    # invitees what changed since (meetings.circulation.changes_since_circulation).
+    # invitees what changed since (meetings.sending.changes_since_circulation).
     circulated_version = models.JSONField(default=dict, blank=True, editable=False)
     remind_unanswered_days = models.PositiveSmallIntegerField(
         _("remind those who have not answered (days before)"), null=True, blank=True, default=7
