@@ -20,6 +20,7 @@ from anymail.inbound import AnymailInboundMessage
 from django.conf import settings
 
 from meetings import itip
+from meetings.links import email_address
 from meetings.models import CalendarReply
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def sender_of(message: AnymailInboundMessage) -> str:
     """Who sent it: the envelope sender (from the provider, or the Return-Path a mailbox adds), else From."""
     candidates = [getattr(message, "envelope_sender", None) or "", message.get("Return-Path", "") or ""]
     for candidate in candidates:
-        address = itip.email_address(candidate)
+        address = email_address(candidate)
         if address:
             return address
     sender = message.from_email
@@ -73,7 +74,7 @@ def recipients_of(message: AnymailInboundMessage) -> list[str]:
         values.extend(str(value) for value in message.get_all(header) or [])
     found: list[str] = []
     for _name, value in getaddresses(values):
-        address = itip.email_address(value)
+        address = email_address(value)
         if address and address not in found:
             found.append(address)
     # A REPLY is addressed to one organizer; a message to hundreds is not a calendar answer.
