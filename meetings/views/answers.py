@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from core.tables import export_response
 from meetings import answers as answers_service
 from meetings.access import get_meeting_to_manage
+from meetings.invitees import taken_place
 from meetings.tables import (
     AnswersExportTable,
     answer_rows,
@@ -78,7 +79,7 @@ def answers(request: HttpRequest, pk: int) -> HttpResponse:
         "remind_to_confirm_count": sum(1 for invitation in overview.remindable if invitation.to_confirm),
         "can_remind": meeting.circulated_at is not None
         and not meeting.is_cancelled
-        and not answers_service.taken_place(meeting),
+        and not taken_place(meeting),
         "reminder_outbox_url": _outbox_batch_url(answers_service.chair_reminder_batch(meeting))
         if overview.chair_reminders_sent
         else "",
