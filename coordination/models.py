@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.translated import TranslatedField, any_language_filled
+from meetings.models import ActionItem
 from members.models import Administration, Group, Member, Membership
 
 
@@ -310,6 +311,15 @@ class Commitment(models.Model):
         max_length=255,
         blank=True,
         help_text=_("Where it was decided or written: a page, an article, a meeting and its date."),
+    )
+    action_item = models.OneToOneField(
+        ActionItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commitment",
+        verbose_name=_("action item of the minutes"),
+        help_text=_("Set when the commitment comes from approved minutes."),
     )
     lead_administration = models.ForeignKey(
         Administration,

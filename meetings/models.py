@@ -448,3 +448,246 @@ class CalendarReply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M} {self.attendee} {self.outcome}"
+
+
+class Minutes(models.Model):
+    """The record of a held meeting: written by item, commented, approved, then published.
+
+    The texts live on MinutesItem, Decision and ActionItem; each save through the services keeps a
+    MinutesVersion. Who did each step, and when, is kept on this row.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        FOR_COMMENTS = "for_comments", _("Out for comments")
+        APPROVED = "approved", _("Approved")
+        PUBLISHED = "published", _("Published")
+
+    class Audience(models.TextChoices):
+        ATTENDEES = "attendees", _("Those who attended")
+        GROUP = "group", _("The whole group")
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="minutes")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    chair = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("chaired by")
+    )
+    language = models.CharField(
+        _("written in"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    version = models.PositiveIntegerField(_("version"), default=0)
+    comment_audience = models.CharField(
+        _("sent for comments to"), max_length=20, choices=Audience.choices, blank=True
+    )
+    comment_deadline = models.DateTimeField(_("comments by"), null=True, blank=True)
+    created_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_for_comments_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    sent_for_comments_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at_meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="minutes_approved_here",
+        verbose_name=_("approved at the meeting"),
+    )
+    published_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("minutes")
+        verbose_name_plural = _("minutes")
+
+    def __str__(self) -> str:
+        return str(self.meeting)
+
+    @property
+    def is_editable(self) -> bool:
+        """Texts change only before approval."""
+        return self.status in {self.Status.DRAFT, self.Status.FOR_COMMENTS}
+
+
+class MinutesItem(models.Model):
+    """One section of the minutes: an agenda item, or an item added at the meeting ("any other business")."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="items")
+    agenda_item = models.ForeignKey(
+        AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="minutes_items"
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    title = TranslatedField(models.CharField, _("title"), max_length=255)
+    summary = TranslatedField(models.TextField, _("summary of the discussion"))
+
+    class Meta:
+        verbose_name = _("minutes item")
+        verbose_name_plural = _("minutes items")
+        ordering = ["minutes", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=any_language_filled("title"), name="minutes_item_has_a_title"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_added(self) -> bool:
+        """Not on the agenda: raised at the meeting."""
+        return self.agenda_item_id is None
+
+
+class Decision(models.Model):
+    """A decision taken under an item, numbered across the group's year, e.g. 2027/03-2."""
+
+    item = models.ForeignKey(MinutesItem, on_delete=models.CASCADE, related_name="decisions")
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="decisions")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    number = models.CharField(_("number"), max_length=30, blank=True)
+    text = TranslatedField(models.TextField, _("decision"))
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["minutes", "item__position", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=any_language_filled("text"), name="decision_has_a_text"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.text}".strip()
+
+
+class ActionItem(models.Model):
+    """Something to do after the meeting, owned by an administration (and perhaps a member).
+
+    When the minutes are approved, `meetings.signals.minutes_approved` lets coordination turn each
+    one into a commitment.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    item = models.ForeignKey(MinutesItem, on_delete=models.CASCADE, related_name="actions")
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="actions")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    text = TranslatedField(models.TextField, _("action"))
+    owner_administration = models.ForeignKey(
+        Administration, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner administration")
+    )
+    owner = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("owner")
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+        ordering = ["minutes", "item__position", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=any_language_filled("text"), name="action_item_has_a_text"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class MinutesVersion(models.Model):
+    """A saved state of the minutes' texts, never changed afterwards: what versions and differences read."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=20, choices=Minutes.Status.choices)
+    content = models.JSONField(default=dict)
+    saved_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("minutes version")
+        verbose_name_plural = _("minutes versions")
+        ordering = ["minutes", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["minutes", "number"], name="one_minutes_version_per_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minutes} v{self.number}"
+
+
+class MinutesComment(models.Model):
+    """A reader's comment on draft minutes, on one item or on the whole; the secretariat settles it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="comments")
+    item = models.ForeignKey(
+        MinutesItem, on_delete=models.CASCADE, null=True, blank=True, related_name="comments"
+    )
+    author = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    text = models.TextField(_("comment"), max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolution = models.CharField(_("reply"), max_length=500, blank=True)
+    resolved_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("comment on minutes")
+        verbose_name_plural = _("comments on minutes")
+        ordering = ["minutes", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+def pack_path(instance: "MeetingPack", filename: str) -> str:
+    return f"packs/{instance.meeting_id}/{instance.kind}-{instance.language}-{instance.key[:16]}.pdf"
+
+
+class MeetingPack(models.Model):
+    """A built PDF: the meeting pack (cover, agenda, papers) or the minutes, in one language.
+
+    `key` fingerprints what went in (agenda, files, minutes version): a row whose key no longer
+    matches is stale and is built again.
+    """
+
+    class Kind(models.TextChoices):
+        PACK = "pack", _("Meeting pack")
+        MINUTES = "minutes", _("Minutes")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        BUILDING = "building", _("Being built")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Could not be built")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="packs")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PACK)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    key = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=pack_path, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    error = models.CharField(max_length=255, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("meeting pack")
+        verbose_name_plural = _("meeting packs")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "kind", "language"], name="one_pack_per_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} {self.kind} {self.language}"
