@@ -193,3 +193,41 @@ def reminder_email(invitation: Invitation, kind: str = "unanswered") -> MeetingE
     if kind not in {"unanswered", "accepted"}:
         raise ValueError(f"Unknown reminder kind {kind!r}.")
     return _render(f"reminder_{kind}", invitation, kind=Kind.MEETING_REMINDER)
+
+
+# --- Minutes --------------------------------------------------------------------------------------
+# Neither email carries a word of the minutes: a link only, since the text is for its readers.
+
+
+def minutes_url(minutes) -> str:
+    """The minutes' page (readers sign in to see it)."""
+    return settings.SITE_URL + reverse("minutes:detail", args=[minutes.meeting_id])
+
+
+def _minutes_email(prefix: str, member, minutes, **extra) -> MeetingEmail:
+    language = member.language or settings.LANGUAGE_CODE
+    context = {
+        "recipient_name": member.user.name,
+        "meeting": minutes.meeting,
+        "minutes_url": minutes_url(minutes),
+        **extra,
+    }
+    subject, text, html = render_email(TEMPLATES + prefix, context, language=language, tz=member.timezone)
+    return MeetingEmail(
+        kind=Kind.MINUTES,
+        to_email=member.user.email,
+        language=language,
+        subject=subject,
+        text=re.sub(r"\n{3,}", "\n\n", text),
+        html=html,
+    )
+
+
+def minutes_for_comments_email(member, minutes) -> MeetingEmail:
+    """Draft minutes are out for comments: the meeting, the deadline and a link, in the member's language."""
+    return _minutes_email("minutes_comments", member, minutes, deadline=minutes.comment_deadline)
+
+
+def minutes_published_email(member, minutes) -> MeetingEmail:
+    """The minutes are published: a link, in the member's language."""
+    return _minutes_email("minutes_published", member, minutes)
