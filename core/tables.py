@@ -1,8 +1,6 @@
 """What the tables of every app share: the CSV and XLSX download people open in Excel, and
 sorting and paging the way our pages do it (the page size is ours, not the query string's)."""
 
-import re
-
 from django.core.paginator import EmptyPage
 from django.http import HttpRequest, HttpResponse
 from django_tables2 import RequestConfig, Table
@@ -12,17 +10,19 @@ from tablib import Dataset
 # ?_export=csv or ?_export=xlsx downloads the table instead of showing the page.
 EXPORT_PARAMETER = "_export"
 
-# A cell a spreadsheet could read as a formula. Phone-like values ("+32 2 123 45 67") are not.
-_FORMULA_START = re.compile(r"^[=@\t\r]|^[+-](?![\d\s./()+-]*$)")
-
+# A text cell a spreadsheet could read as a formula, as OWASP's CSV injection guidance lists them:
+# = + - @ tab and carriage return, and the full-width forms some spreadsheets also accept. Text that
+# only looks like a phone number ("+32 2 123 45 67", "+1+1") is still read as a formula, so it gets
+# the apostrophe too: deciding which rest is harmless is the guessing the guidance warns against.
+# Numbers exported as numbers (int, float, Decimal) are not text and stay numbers.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def spreadsheet_safe(value):
-    """Text that Excel or LibreOffice would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and _FORMULA_START.match(value):
+    """Text that Excel or LibreOffice could run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
-
 
 
 class SpreadsheetExport(TableExport):
