@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from coordination import public_views, views
 from members import views as member_views
+from members import webhooks
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,7 +33,8 @@ urlpatterns = [
     path("commitments/", include("coordination.round_urls")),
     path("commitments/", include("coordination.tracker_urls")),
     path("plans/", include("coordination.public_plan_urls")),
-    # Provider webhooks (delivery tracking), authenticated by ANYMAIL_WEBHOOK_SECRET.
-    path("anymail/", include("anymail.urls")),
+    # The configured provider's webhooks (delivery tracking, inbound calendar answers),
+    # authenticated by ANYMAIL_WEBHOOK_SECRET; other providers' addresses are 404.
+    path("anymail/", include((webhooks.provider_urlpatterns(), "anymail"))),
     path("admin/", admin.site.urls),
 ]
