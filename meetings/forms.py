@@ -14,11 +14,23 @@ from django.utils.translation import gettext_lazy as _
 
 from core import date_window, documents
 from core.forms import DateInput
+from core.i18n import LANGUAGE_CODES
 from core.translated import language_form_fields, translated_names
 from meetings import attendance as attendance_service
+from meetings import minutes as minutes_service
 from meetings import rsvp
 from meetings.invitees import SUBSTITUTE_REFUSED
-from meetings.models import AgendaItem, Attendance, AttendanceMode, Document, Invitation, Meeting
+from meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    AttendanceMode,
+    Document,
+    Invitation,
+    Meeting,
+    Minutes,
+    MinutesItem,
+)
 from meetings.services import (
     MAX_AGENDA_ITEM_MINUTES,
     MAX_SERIES_OCCURRENCES,
@@ -731,3 +743,247 @@ class AnswerForm(forms.Form):
 
     def substitute_member(self) -> Member | None:
         return self.colleagues.get(self.cleaned_data.get("substitute"))
+
+
+# --- Minutes -------------------------------------------------------------------------------------
+# Forms validate input only; meetings.minutes holds the rules (editable, deadlines, who may act).
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    return [(code, LANGUAGE_NAMES.get(code, code)) for code in LANGUAGE_CODES]
+
+
+def _texts_of(cleaned: dict, field: str) -> dict[str, str]:
+    return {name.rsplit("_", 1)[1]: cleaned.get(name) or "" for name in translated_names(field)}
+
+
+class StartMinutesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Written in"), choices=_language_choices)
+
+
+class MinutesSettingsForm(forms.Form):
+    """The language the minutes are written in, and who chaired (a current member of the group)."""
+
+    language = forms.ChoiceField(label=_("Written in"), choices=_language_choices)
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = (
+            Member.objects.filter(memberships__in=Membership.objects.current().filter(group_id=meeting.group_id))
+            .distinct()
+            .select_related("user", "administration")
+            .order_by("user__name", "pk")
+        )
+        self.fields["chair"] = MemberChoiceField(label=_("Chaired by"), queryset=members, required=False)
+
+
+class MinutesItemForm(forms.Form):
+    """An item's title and summary of the discussion, in each language."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(language_form_fields("title", _("Title"), max_length=255))
+        self.fields.update(language_form_fields("summary", _("Summary of the discussion"), textarea=True))
+
+    @property
+    def title_fields(self) -> list:
+        return [self[name] for name in translated_names("title")]
+
+    @property
+    def summary_fields(self) -> list:
+        return [self[name] for name in translated_names("summary")]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any((cleaned.get(name) or "").strip() for name in translated_names("title")):
+            raise forms.ValidationError(gettext("Give the item a title in at least one language."))
+        return cleaned
+
+    def titles(self) -> dict[str, str]:
+        return _texts_of(self.cleaned_data, "title")
+
+    def summaries(self) -> dict[str, str]:
+        return _texts_of(self.cleaned_data, "summary")
+
+
+class _TextRowForm(forms.Form):
+    """One decision or action in a formset: its id (empty for a new one) and text per language."""
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in language_form_fields("text", self.text_label, textarea=True).items():
+            field.widget.attrs["rows"] = 2
+            self.fields[name] = field
+
+    @property
+    def text_fields(self) -> list:
+        return [self[name] for name in translated_names("text")]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("DELETE") and not any(
+            (cleaned.get(name) or "").strip() for name in translated_names("text")
+        ):
+            raise forms.ValidationError(gettext("Write the text in at least one language, or remove the row."))
+        return cleaned
+
+    def texts(self) -> dict[str, str]:
+        return _texts_of(self.cleaned_data, "text")
+
+
+class DecisionForm(_TextRowForm):
+    text_label = _("Decision")
+
+
+class ActionItemForm(_TextRowForm):
+    text_label = _("Action")
+
+    def __init__(self, *args, administrations: list, members: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Plain choices built once for the whole formset: a ModelChoiceField would query per row.
+        self.administrations = {str(a.pk): a for a in administrations}
+        self.members = {str(m.pk): m for m in members}
+        self.fields["owner_administration"] = forms.ChoiceField(
+            label=_("Owner administration"),
+            choices=[("", "---------"), *((str(a.pk), str(a)) for a in administrations)],
+        )
+        self.fields["owner"] = forms.ChoiceField(
+            label=_("Owner (member)"),
+            required=False,
+            choices=[("", "---------"), *((str(m.pk), m.user.name) for m in members)],
+        )
+        self.fields["due_date"] = forms.DateField(label=_("Due date"), required=False, widget=DateInput)
+        self.fields["status"] = forms.ChoiceField(
+            label=_("Status"), choices=ActionItem.Status.choices, initial=ActionItem.Status.OPEN
+        )
+
+    def clean_due_date(self):
+        value = self.cleaned_data.get("due_date")
+        if value is not None and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
+            raise forms.ValidationError(gettext("Enter a due date between 2000 and 2100."))
+        return value
+
+    def action(self, pk_allowed: set[int]):
+        data = self.cleaned_data
+        pk = data.get("id")
+        return minutes_service.ActionText(
+            text=self.texts(),
+            owner_administration=self.administrations.get(data.get("owner_administration") or ""),
+            owner=self.members.get(data.get("owner") or ""),
+            due_date=data.get("due_date"),
+            status=data.get("status") or ActionItem.Status.OPEN,
+            pk=pk if pk in pk_allowed else None,
+        )
+
+
+DecisionFormSet = forms.formset_factory(
+    DecisionForm, extra=1, can_delete=True, max_num=100, validate_max=True, absolute_max=100
+)
+ActionItemFormSet = forms.formset_factory(
+    ActionItemForm, extra=1, can_delete=True, max_num=100, validate_max=True, absolute_max=100
+)
+
+
+def _kept(formset) -> list:
+    return [form for form in formset.forms if form.has_changed() and not form.cleaned_data.get("DELETE")]
+
+
+def decisions_from(formset, pk_allowed: set[int]) -> list:
+    return [
+        minutes_service.DecisionText(
+            text=form.texts(), pk=form.cleaned_data.get("id") if form.cleaned_data.get("id") in pk_allowed else None
+        )
+        for form in _kept(formset)
+    ]
+
+
+def actions_from(formset, pk_allowed: set[int]) -> list:
+    return [form.action(pk_allowed) for form in _kept(formset)]
+
+
+def minutes_item_initial(item: MinutesItem) -> dict:
+    return {name: getattr(item, name) for name in translated_names("title", "summary")}
+
+
+def decision_initial(item: MinutesItem) -> list[dict]:
+    return [
+        {"id": d.pk, **{name: getattr(d, name) for name in translated_names("text")}} for d in item.decisions.all()
+    ]
+
+
+def action_initial(item: MinutesItem) -> list[dict]:
+    return [
+        {
+            "id": a.pk,
+            **{name: getattr(a, name) for name in translated_names("text")},
+            "owner_administration": str(a.owner_administration_id),
+            "owner": str(a.owner_id or ""),
+            "due_date": a.due_date,
+            "status": a.status,
+        }
+        for a in item.actions.all()
+    ]
+
+
+class SendForCommentsForm(forms.Form):
+    audience = forms.ChoiceField(
+        label=_("Send for comments to"),
+        choices=Minutes.Audience.choices,
+        initial=Minutes.Audience.ATTENDEES,
+        widget=forms.RadioSelect,
+    )
+    deadline = forms.DateTimeField(label=_("Comments by"), widget=DateTimeInput, input_formats=[DATETIME_INPUT])
+
+    def clean_deadline(self):
+        value = self.cleaned_data["deadline"]
+        if value <= timezone.now():
+            raise forms.ValidationError(gettext("The deadline for comments must be in the future."))
+        if value.year > timezone.now().year + 2:
+            raise forms.ValidationError(gettext("Choose a deadline within the next two years."))
+        return value
+
+
+class MinutesCommentForm(forms.Form):
+    item = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    text = forms.CharField(
+        label=_("Your comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SettleCommentForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("accept", _("Accept")), ("dismiss", _("Dismiss"))],
+        widget=forms.RadioSelect,
+    )
+    reply = forms.CharField(label=_("Reply"), max_length=500)
+
+
+class ApproveMinutesForm(forms.Form):
+    """Approve now in the chair's name, or record the approval at a later meeting."""
+
+    def __init__(self, *args, meetings: list[Meeting], may_approve: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        ways = []
+        if may_approve:
+            ways.append(("chair", gettext("Approved by the chair")))
+        if meetings:
+            ways.append(("meeting", gettext("Approved at a later meeting")))
+        self.meetings = {str(m.pk): m for m in meetings}
+        self.fields["how"] = forms.ChoiceField(label=_("Approval"), choices=ways, widget=forms.RadioSelect)
+        self.fields["meeting"] = forms.ChoiceField(
+            label=_("Meeting"),
+            required=False,
+            choices=[("", "---------"), *((str(m.pk), f"{m.title} ({m.starts_at:%Y-%m-%d})") for m in meetings)],
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("how") == "meeting" and not cleaned.get("meeting"):
+            self.add_error("meeting", gettext("Choose the meeting at which the minutes were approved."))
+        return cleaned
+
+    def chosen_meeting(self) -> Meeting | None:
+        return self.meetings.get(self.cleaned_data.get("meeting") or "")

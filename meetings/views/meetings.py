@@ -24,6 +24,7 @@ from meetings.access import (
     get_meeting_for,
     may_download,
     may_manage,
+    may_manage_minutes,
 )
 from meetings.agenda import agenda_with_clock, with_arranged_files
 from meetings.forms import (
@@ -32,7 +33,7 @@ from meetings.forms import (
     SeriesForm,
 )
 from meetings.invitees import invitees_by_administration, taken_place
-from meetings.models import Invitation, Meeting
+from meetings.models import Invitation, Meeting, Minutes
 from meetings.rsvp import answer_context
 from meetings.tables import MeetingTable
 from members.access import Action, groups_where, member_required
@@ -116,15 +117,18 @@ def meeting_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
 @member_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = request.member
-    meeting = get_meeting_for(member, pk, queryset=Meeting.objects.with_detail_data())
+    # The minutes (if any) come in the same query: the page shows their status.
+    queryset = Meeting.objects.with_detail_data().select_related("minutes")
+    meeting = get_meeting_for(member, pk, queryset=queryset)
     language = translation.get_language()
     my_invitation = next((i for i in meeting.active_invitations if i.member_id == member.pk), None)
     agenda, agenda_ends_at = agenda_with_clock(meeting, language)
     answers = Counter(invitation.rsvp for invitation in meeting.active_invitations)
+    downloadable = may_download(member, meeting, invited=my_invitation is not None)
     context = {
         "meeting": meeting,
         "can_manage": may_manage(member, meeting),
-        "may_download": may_download(member, meeting, invited=my_invitation is not None),
+        "may_download": downloadable,
         "my_invitation": my_invitation,
         "agenda": agenda,
         "agenda_ends_at": agenda_ends_at,
@@ -135,10 +139,28 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "invited_count": len(meeting.active_invitations),
         "zone_name": str(timezone.get_current_timezone()),
         **answer_context(member, meeting, my_invitation),
+        **_minutes_context(member, meeting, readable=downloadable),
     }
     if context["can_manage"] and meeting.circulated_at is not None:
         context["circulation_outbox_url"] = _outbox_url(meeting)
     return render(request, "meetings/meeting_detail.html", context)
+
+
+def _minutes_context(member, meeting: Meeting, *, readable: bool) -> dict:
+    """The meeting page's Minutes section: their status for managers (or "write the minutes"
+    once the meeting has started), a link for readers once published. No query of its own."""
+    try:
+        minutes = meeting.minutes
+    except Minutes.DoesNotExist:
+        minutes = None
+    manager = may_manage_minutes(member, meeting)
+    started = meeting.status == Meeting.Status.HELD or meeting.starts_at <= timezone.now()
+    return {
+        "minutes": minutes,
+        "can_manage_minutes": manager,
+        "can_start_minutes": manager and minutes is None and started and not meeting.is_cancelled,
+        "minutes_published": readable and minutes is not None and minutes.status == Minutes.Status.PUBLISHED,
+    }
 
 
 # --- Scheduling and editing -------------------------------------------------------------
