@@ -82,16 +82,27 @@ def recipients_of(message: AnymailInboundMessage) -> list[str]:
 
 
 def process_message(message: AnymailInboundMessage) -> list[CalendarReply]:
-    """Process the calendar answers of one received email; returns what was logged (maybe nothing)."""
-    parts = calendar_parts(message)
-    sender = sender_of(message)
-    recipients = recipients_of(message)
+    """Process the calendar answers of one received email; returns what was logged (maybe nothing).
+
+    It never fails on the message's content: what cannot be read is logged as refused. Only a
+    database that cannot be reached raises (the message is then processed again later).
+    """
+    try:
+        parts = calendar_parts(message)
+        sender = sender_of(message)
+        recipients = recipients_of(message)
+    except itip.UNAVAILABLE:
+        raise
+    # Headers and parts come from anyone on the internet; the email package raises on some.
+    except Exception:
+        logger.warning("An email to the calendar address could not be read.", exc_info=True)
+        return [refuse_unreadable("", "unreadable email")]
     if not parts:
         logger.info("Email from %s to the calendar address holds no calendar answer; ignored.", sender)
         return []
     if getattr(message, "spam_detected", None):
         reply = CalendarReply.objects.create(
-            sender=sender[:254],
+            sender=itip.log_text(sender, 254),
             outcome=CalendarReply.Outcome.REFUSED,
             reason="the provider marked it as spam",
         )
@@ -108,7 +119,21 @@ def process_message(message: AnymailInboundMessage) -> list[CalendarReply]:
 
 def process_raw_message(raw: bytes) -> list[CalendarReply]:
     """Process one RFC 822 message as a mailbox holds it (what fetch_calendar_replies does)."""
-    return process_message(AnymailInboundMessage.parse_raw_mime_bytes(raw))
+    try:
+        message = AnymailInboundMessage.parse_raw_mime_bytes(bytes(raw))
+    except Exception:
+        # Bytes from anyone on the internet that the email package cannot read as a message.
+        return [refuse_unreadable("", "unreadable email")]
+    return process_message(message)
+
+
+def refuse_unreadable(sender: object, reason: str = itip.UNPROCESSABLE) -> CalendarReply:
+    """Log, as refused, a message that could not be processed; it changes nothing else."""
+    reply = CalendarReply.objects.create(
+        sender=itip.log_text(email_address(sender), 254), outcome=CalendarReply.Outcome.REFUSED, reason=reason
+    )
+    logger.warning("An email to the calendar address was refused: %s.", reason)
+    return reply
 
 
 def handle_inbound_event(sender, event, esp_name: str, **kwargs) -> None:
@@ -118,6 +143,6 @@ def handle_inbound_event(sender, event, esp_name: str, **kwargs) -> None:
         logger.warning("Ignored a %s inbound message: ANYMAIL_WEBHOOK_SECRET is not set.", esp_name)
         return
     message = getattr(event, "message", None)
-    if message is None:
+    if not isinstance(message, AnymailInboundMessage):
         return
     process_message(message)

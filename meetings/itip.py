@@ -26,6 +26,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from icalendar import Calendar
 
@@ -44,13 +45,19 @@ PARTSTAT_ANSWERS = {"ACCEPTED": Rsvp.ACCEPTED, "TENTATIVE": Rsvp.TENTATIVE, "DEC
 UID_PATTERN = re.compile(r"^meeting-(\d{1,18})@(.+)$", re.IGNORECASE)
 
 NOT_ADDRESSED = "not addressed to this invitation's organizer address"
+UNPROCESSABLE = "could not be processed"
+# CalendarReply.sequence is an IntegerField: 32 bits in PostgreSQL, and SQLite overflows past 64.
+# A SEQUENCE outside this range was never sent by us; it must not reach the database.
+MIN_SEQUENCE, MAX_SEQUENCE = 0, 2**31 - 1
+# The database being unreachable is not the message's fault: it is processed again later.
+UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 class Refused(Exception):
     """A reply that changes nothing; its message is the reason logged."""
 
 
-def _text(value: object, length: int) -> str:
+def log_text(value: object, length: int) -> str:
     """Printable text of at most `length` characters: what the log keeps of untrusted input."""
     return "".join(ch if ch.isprintable() else " " for ch in str(value or ""))[:length]
 
@@ -61,13 +68,13 @@ def process_calendar_reply(*, sender: str, recipients: Iterable[str], ics_bytes:
     `sender` is who sent the email (its envelope sender, else its From address); `recipients`
     are the addresses it was sent to (the provider's envelope recipient, To, Delivered-To…).
     """
-    log = CalendarReply(sender=email_address(sender)[:254] or _text(sender, 254))
-    recipients = [recipients] if isinstance(recipients, str) else list(recipients)
+    log = CalendarReply(sender=log_text(email_address(sender), 254) or log_text(sender, 254))
     try:
+        recipients = [recipients] if isinstance(recipients, str) else [str(r) for r in recipients]
         _process(log, ics_bytes, recipients)
     except Refused as refusal:
         log.outcome = Outcome.REFUSED
-        log.reason = _text(refusal, 255)
+        log.reason = log_text(refusal, 255)
         logger.warning(
             "Calendar reply from %s refused: %s (UID %s, attendee %s)",
             log.sender,
@@ -75,11 +82,29 @@ def process_calendar_reply(*, sender: str, recipients: Iterable[str], ics_bytes:
             log.uid,
             log.attendee,
         )
+    except UNAVAILABLE:
+        raise
+    # Input from anyone on the internet that the checks above did not foresee: it changes
+    # nothing (record_rsvp is one transaction), is logged as refused, and the next one is read.
+    except Exception:
+        log.outcome = Outcome.REFUSED
+        log.reason = UNPROCESSABLE
+        logger.exception("Calendar reply from %s could not be processed.", log.sender)
     else:
         log.outcome = Outcome.RECORDED
         logger.info("Calendar reply recorded: %s is %s for %s", log.attendee, log.partstat, log.uid)
+    _fit(log)
     log.save()
     return log
+
+
+def _fit(log: CalendarReply) -> None:
+    """Make every value of the log fit its column, whatever path set it: the save cannot fail on them."""
+    if log.sequence is not None and not MIN_SEQUENCE <= log.sequence <= MAX_SEQUENCE:
+        log.sequence = None
+    for name in ("sender", "uid", "attendee", "partstat", "reason"):
+        length = CalendarReply._meta.get_field(name).max_length
+        setattr(log, name, log_text(getattr(log, name), length))
 
 
 def _parse(ics_bytes: bytes) -> Calendar:
@@ -98,8 +123,12 @@ def _parse(ics_bytes: bytes) -> Calendar:
 
 
 def _integer(value: object) -> int | None:
+    text = str(value).strip()
+    # int() of thousands of digits is slow, then refused by Python: no SEQUENCE is that long.
+    if len(text) > 40:
+        return None
     try:
-        return int(str(value).strip())
+        return int(text)
     except (TypeError, ValueError):
         return None
 
@@ -114,19 +143,22 @@ def _process(log: CalendarReply, ics_bytes: bytes, recipients: Iterable[str]) ->
         raise Refused(f"a REPLY must hold one VEVENT (found {len(events)})")
     event = events[0]
 
-    log.uid = _text(event.get("UID", ""), 255).strip()
+    log.uid = log_text(event.get("UID", ""), 255).strip()
     sequence = _integer(event.get("SEQUENCE", 0))
     if sequence is None:
         raise Refused("malformed SEQUENCE")
+    if not MIN_SEQUENCE <= sequence <= MAX_SEQUENCE:
+        # Checked before it is kept: the column could not hold it, and no meeting is there.
+        raise Refused(f"SEQUENCE out of range: {log_text(sequence, 40)}")
     log.sequence = sequence
     attendees = event.get("ATTENDEE")
     attendees = attendees if isinstance(attendees, list) else ([attendees] if attendees is not None else [])
     if len(attendees) != 1:
         raise Refused(f"a REPLY must name one ATTENDEE (found {len(attendees)})")
     attendee = attendees[0]
-    log.attendee = email_address(attendee)[:254]
+    log.attendee = log_text(email_address(attendee), 254)
     params = getattr(attendee, "params", {}) or {}
-    log.partstat = _text(params.get("PARTSTAT", ""), 20).strip().upper()
+    log.partstat = log_text(params.get("PARTSTAT", ""), 20).strip().upper()
     if not log.attendee:
         raise Refused("ATTENDEE without an email address")
 
@@ -181,7 +213,7 @@ def _process(log: CalendarReply, ics_bytes: bytes, recipients: Iterable[str]) ->
             answer=answer,
             by=by,
             channel=rsvp.Channel.CALENDAR,
-            comment=_text(comment, rsvp.MAX_COMMENT).strip(),
+            comment=log_text(comment, rsvp.MAX_COMMENT).strip(),
             attendance_mode=None,  # a calendar does not say; keep the invitee's choice
             # An answer to a version older than the meeting's (moved since) does not confirm
             # the answer for the new time.

@@ -81,7 +81,9 @@ bodies = st.one_of(
     st.binary(max_size=400),
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+        lambda children: (
+            st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+        ),
         max_leaves=12,
     ).map(lambda value: json.dumps(value).encode()),
 )

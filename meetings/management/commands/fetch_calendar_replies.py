@@ -2,8 +2,10 @@
 
 IMAP_URL (settings.CALENDAR_REPLIES_IMAP_URL) names the mailbox of the calendar address, e.g.
 imaps://agenda%40example.org:secret@mail.example.org:993/INBOX. Each unseen message is processed
-(meetings.inbound.process_raw_message) and then marked as seen; a message whose processing
-fails (the database is down) stays unseen and is tried again next time.
+(meetings.inbound.process_raw_message) and then marked as seen. A message that cannot be
+processed (whatever it holds) is logged as a refused CalendarReply, flagged in the mailbox for a
+person to look at, marked as seen, and the next one is processed: one hostile message stops
+nothing. Only when the database cannot be reached does a message stay unseen, to be tried again.
 Run it from cron every few minutes, or with --loop SECONDS.
 
 Calendars send their answers to the invitation's own ORGANIZER address, the calendar address
@@ -24,7 +26,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError
 
 from core.periodic import PeriodicCommand
-from meetings import inbound
+from meetings import inbound, itip
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +86,34 @@ def fetch_once(config: dict) -> int:
             if status != "OK" or raw is None:
                 logger.warning("Could not fetch message %s from the calendar mailbox.", uid)
                 continue
-            inbound.process_raw_message(raw)
-            client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+            flags = "(\\Seen)" if _processed(uid, raw) else "(\\Seen \\Flagged)"
+            client.uid("STORE", uid, "+FLAGS", flags)
         return len(uids)
     finally:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):
             client.logout()
+
+
+def _processed(uid: bytes, raw: bytes) -> bool:
+    """Process one message; False if it could not be (logged, and kept aside by the caller).
+
+    Raises only when the database cannot be reached: the message then stays unseen.
+    """
+    try:
+        inbound.process_raw_message(raw)
+    except itip.UNAVAILABLE:
+        raise
+    # A message from anyone on the internet must not stop the ones behind it.
+    except Exception:
+        logger.exception("Message %s of the calendar mailbox could not be processed; flagged.", uid)
+        try:
+            inbound.refuse_unreadable("", itip.UNPROCESSABLE)
+        except itip.UNAVAILABLE:
+            raise
+        except Exception:
+            logger.exception("Could not log message %s as refused.", uid)
+        return False
+    return True
 
 
 def _quoted(mailbox: str) -> str:
@@ -117,5 +141,10 @@ class Command(PeriodicCommand):
                 raise CommandError(f"Could not read the calendar mailbox: {exc}") from exc
             # A mailbox that is down for a while must not stop the loop.
             logger.warning("Could not read the calendar mailbox: %s", exc)
+        except Exception as exc:
+            if not looping:
+                raise
+            # Whatever else went wrong in this round, the next round must still come.
+            logger.exception("A round of fetch_calendar_replies failed: %s", exc)
         else:
             self.stdout.write(f"Processed {count} message(s) from the calendar mailbox.")
