@@ -1,7 +1,11 @@
+"""The decisions register, under /decisions/ (namespace "decisions")."""
+
 from django.urls import path
+
+from meetings.views import decisions
 
 app_name = "decisions"
 
-urlpatterns: list = []
-
-__all__ = ["path"]
+urlpatterns = [
+    path("", decisions.register, name="register"),
+]

@@ -1,16 +1,16 @@
 """django-tables2 tables of the meetings pages. Columns read only what with_list_data() loads."""
 
 import django_tables2 as tables
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.i18n import localized_html
+from core.i18n import localized, localized_html
 from meetings import attendance as attendance_service
-from meetings.models import Invitation, Meeting
+from meetings.models import Decision, Invitation, Meeting
 
 
 def when_text(meeting: Meeting) -> str:
@@ -152,3 +152,83 @@ def attendance_rows(sheet: list[attendance_service.SheetRow]) -> list[dict]:
             }
         )
     return rows
+
+
+def minutes_item_url(meeting_id: int, item_id: int) -> str:
+    """The item's place on the meeting's minutes page: /meetings/<pk>/minutes/#item-<item pk>."""
+    try:
+        page = reverse("minutes:detail", kwargs={"pk": meeting_id})
+    except NoReverseMatch:  # the minutes page is not mounted: its address is still this one
+        page = f"/meetings/{meeting_id}/minutes/"
+    return f"{page}#item-{item_id}"
+
+
+class DecisionTable(tables.Table):
+    """The decisions register: reads only what meetings.decisions.visible_decisions() loads."""
+
+    caption = _("Decisions")
+
+    number = tables.Column(
+        verbose_name=_("Number"),
+        order_by=("minutes__meeting__starts_at", "item__position", "position", "pk"),
+    )
+    text = tables.Column(verbose_name=_("Decision"), accessor="pk", orderable=False)
+    meeting = tables.Column(
+        verbose_name=_("Meeting"),
+        accessor="minutes__meeting",
+        order_by=("minutes__meeting__starts_at", "minutes__meeting__pk", "item__position", "position", "pk"),
+    )
+    item = tables.Column(verbose_name=_("Item"), accessor="item", orderable=False)
+    group = tables.Column(
+        verbose_name=_("Group"),
+        accessor="minutes__meeting__group",
+        order_by=("minutes__meeting__group__slug", "-minutes__meeting__starts_at", "position", "pk"),
+    )
+    date = tables.Column(
+        verbose_name=_("Date"),
+        accessor="minutes__meeting__starts_at",
+        order_by=("minutes__meeting__starts_at", "item__position", "position", "pk"),
+    )
+
+    class Meta:
+        model = Decision
+        fields = ()
+        sequence = ("number", "text", "meeting", "item", "group", "date")
+        order_by = ("-date",)
+        attrs = {"class": "data-table decision-register"}
+        empty_text = _("No decision matches these criteria.")
+
+    def render_text(self, record):
+        return localized_html(record, "text")
+
+    def value_text(self, record):
+        return localized(record, "text")
+
+    def render_meeting(self, value):
+        url = reverse("meetings:detail", args=[value.pk])
+        return format_html('<a href="{}">{}</a>', url, localized_html(value, "title"))
+
+    def value_meeting(self, value):
+        return localized(value, "title")
+
+    def render_item(self, value, record):
+        url = minutes_item_url(record.minutes.meeting_id, value.pk)
+        return format_html('<a href="{}">{}</a>', url, localized_html(value, "title"))
+
+    def value_item(self, value):
+        return localized(value, "title")
+
+    def render_group(self, value):
+        return localized_html(value, "name")
+
+    def value_group(self, value):
+        return localized(value, "name")
+
+    def render_date(self, value):
+        day = timezone.localtime(value).date()
+        return format_html(
+            '<time datetime="{}">{}</time>', day.isoformat(), date_format(day, "SHORT_DATE_FORMAT")
+        )
+
+    def value_date(self, value):
+        return timezone.localtime(value).date().isoformat()
