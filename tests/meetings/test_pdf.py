@@ -135,6 +135,7 @@ def test_pack_holds_cover_agenda_contents_and_papers_in_order(
     assert total == starts["Gamma report"]
     # The PDF says its language and title.
     assert reader.metadata.title == "Meeting pack: Plenary on the CSR action plan"
+    assert reader.trailer["/Root"]["/Lang"] == "en"
 
 
 @pytest.mark.django_db
@@ -241,6 +242,9 @@ def test_status_page_shows_progress_while_building(client, meeting, focal_point)
     assert b'<progress id="pack-progress" max="3" value="1">' in page.content
     status = client.get(reverse("packs:status-json", args=[meeting.pk])).json()
     assert status["counts"] == {"done": 1, "total": 3} and status["pending"] == 1
+    # A language that is not offered falls back to the reader's: the same English pack.
+    unknown = client.get(reverse("packs:status-json", args=[meeting.pk]) + "?lang=xx' OR 1=1").json()
+    assert unknown["counts"] == {"done": 1, "total": 3}
 
 
 @pytest.mark.django_db
