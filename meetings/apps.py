@@ -10,10 +10,13 @@ class MeetingsConfig(AppConfig):
         from anymail.signals import inbound
 
         from meetings import inbound as inbound_mail
+        from meetings.membership import on_membership_ended
         from meetings.privacy import on_member_anonymised
-        from members.signals import member_anonymised
+        from members.signals import member_anonymised, membership_ended
 
         # Calendar answers (iTIP REPLY) received through the email provider's inbound webhook.
         inbound.connect(inbound_mail.handle_inbound_event, dispatch_uid="meetings.inbound.calendar_replies")
         # A departed member anonymised in the members app: erase what meetings stores about them.
         member_anonymised.connect(on_member_anonymised, dispatch_uid="meetings.privacy.forget_member")
+        # A membership ended: its invitations to the group's coming meetings go in the same transaction.
+        membership_ended.connect(on_membership_ended, dispatch_uid="meetings.membership.withdraw_invitations")

@@ -11,7 +11,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 
 from members.models import Group, Member, Membership
@@ -83,12 +83,44 @@ def groups_where(member: Member, action: Action) -> QuerySet[Group]:
 LEADERS = frozenset({Role.CHAIR, Role.VICE_CHAIR})
 
 
+def may_grant_role(actor: Member | None, group: Group | int, role: str) -> bool:
+    """Whether `actor` may give `role` in the group, today: by invitation, import or change of role.
+
+    Managers give roles; only a chair appoints a chair or vice-chair. The one rule every path
+    checks (members.services and members.invitations call it; forms only narrow the choices).
+    """
+    return role_grants(role_in(actor, group), role)
+
+
+def role_grants(actor_role: str | None, role: str) -> bool:
+    """may_grant_role for someone whose current role in the group is `actor_role` (None: none)."""
+    if actor_role not in RULES[Action.MANAGE_MEMBERS]:
+        return False
+    return role not in LEADERS or actor_role == Role.CHAIR
+
+
+def current_role_of(member_field: str, group_field: str) -> Subquery:
+    """The current role, in the row's group, of the active member a row points to (an annotation),
+    for role_grants: reads the rule's input in the same query as the row."""
+    rows = Membership.objects.current().filter(
+        member=OuterRef(member_field),
+        group=OuterRef(group_field),
+        member__deactivated_at__isnull=True,
+        member__user__is_active=True,
+    )
+    return Subquery(rows.values("role")[:1])
+
+
+def grantable_roles(actor: Member | None, group: Group | int, roles=Role) -> list[str]:
+    """Those of `roles` that `actor` may give in the group, in their order."""
+    return [role for role in roles if may_grant_role(actor, group, role)]
+
+
 def may_change_membership(actor: Member, membership: Membership, new_role: str | None = None) -> bool:
     """Managers change roles; only a chair appoints or removes a chair or vice-chair."""
-    if not can(actor, Action.MANAGE_MEMBERS, membership.group_id):
+    if not may_grant_role(actor, membership.group_id, membership.role):
         return False
-    touches_leaders = membership.role in LEADERS or new_role in LEADERS
-    return not touches_leaders or role_in(actor, membership.group_id) == Role.CHAIR
+    return new_role is None or may_grant_role(actor, membership.group_id, new_role)
 
 
 def groups_known_to(member: Member) -> QuerySet[Group]:

@@ -46,8 +46,13 @@ class InviteForm(forms.Form):
         empty_label=_("(none)"),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, roles: list[str] | None = None, **kwargs) -> None:
+        """`roles`: those the inviter may give (members.access.grantable_roles); the others are not offered."""
         super().__init__(*args, **kwargs)
+        if roles is not None:
+            self.fields["role"].choices = [
+                (role.value, role.label) for role in invitations.INVITABLE_ROLES if role in roles
+            ]
         self.fields["email"].widget.attrs["autocomplete"] = "off"
         self.fields["language"].initial = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
 

@@ -20,7 +20,7 @@ from core.forms import posted
 from core.i18n import remember_language
 from core.spreadsheets import ImportRejected, RowError
 from members import invitations
-from members.access import Action, member_required, require
+from members.access import Action, grantable_roles, member_required, require
 from members.forms import ImportForm, InviteForm
 from members.invitations import Problem
 from members.join_links import SESSION_KEY, problem_response
@@ -40,7 +40,7 @@ def _get_group(request: HttpRequest, slug: str) -> Group:
 @require_http_methods(["GET", "POST"])
 def group_invite(request: HttpRequest, slug: str) -> HttpResponse:
     group = _get_group(request, slug)
-    form = InviteForm(data=posted(request))
+    form = InviteForm(data=posted(request), roles=grantable_roles(request.member, group))
     if form.is_valid():
         try:
             invitation = invitations.invite_to_group(by=request.member, group=group, **form.cleaned_data)
@@ -83,7 +83,7 @@ def group_import(request: HttpRequest, slug: str) -> HttpResponse:
         "required_columns": invitations.REQUIRED_COLUMNS,
         "optional_columns": invitations.OPTIONAL_COLUMNS,
         "language_codes": [code for code, _name in settings.LANGUAGES],
-        "invitable_roles": invitations.INVITABLE_ROLES,
+        "invitable_roles": grantable_roles(request.member, group, invitations.INVITABLE_ROLES),
     }
     return render(request, "members/invitation_import.html", context)
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from core.i18n import LANGUAGE_CODES
 from core.spreadsheets import ImportRejected, RowError, parse_header, read_spreadsheet, row_values, split_rows
 from members import services
+from members.access import current_role_of, may_grant_role, role_grants
 from members.emails import render_email
 from members.models import Administration, Group, JoinInvitation, Member, Membership, User
 from members.outbox import Kind
@@ -99,6 +100,8 @@ def invite_to_group(
         errors["language"] = [_("Choose Dutch, French, German or English.")]
     if role not in INVITABLE_ROLES:
         errors["role"] = [_("This role cannot be given by invitation.")]
+    elif refusal := services.role_refusal(by, group, role):
+        errors["role"] = [refusal]
     if "email" not in errors:
         if _current_member_emails(group, [email]):
             errors["email"] = [_("This person is already a member of the group.")]
@@ -159,6 +162,7 @@ class Problem(StrEnum):
     EXPIRED = "expired"
     USED = "used"
     REVOKED = "revoked"  # withdrawn, or replaced by a newer invitation
+    NOT_ALLOWED = "not_allowed"  # the person who sent it may no longer give its role
 
 
 # What the visitor of a link that does not work reads; shown in the invitee's language.
@@ -190,7 +194,19 @@ PROBLEM_TEXTS = {
             "email, or ask the person who invited you."
         ),
     ),
+    Problem.NOT_ALLOWED: (
+        gettext_lazy("This invitation can no longer be accepted"),
+        gettext_lazy(
+            "The person who invited you may no longer give the role this invitation offers. "
+            "Ask the group's chair or secretariat for a new invitation."
+        ),
+    ),
 }
+
+
+def inviter_may_grant(invitation: JoinInvitation) -> bool:
+    """Whether the person who sent the invitation may give its role in its group now (one query)."""
+    return may_grant_role(invitation.invited_by, invitation.group_id, invitation.role)
 
 
 def problem_of(invitation: JoinInvitation) -> Problem | None:
@@ -208,10 +224,15 @@ def find_invitation(token: str) -> tuple[JoinInvitation | None, Problem | None]:
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         return None, Problem.UNKNOWN
     rows = JoinInvitation.objects.select_related("group", "administration", "invited_by__user")
+    # The inviter's role now, in the same query: whether they may still give the invitation's role.
+    rows = rows.annotate(inviter_role=current_role_of("invited_by", "group"))
     invitation = rows.filter(token_hash=services.hash_token(token)).first()
     if invitation is None:
         return None, Problem.UNKNOWN
-    return invitation, problem_of(invitation)
+    problem = problem_of(invitation)
+    if problem is None and not role_grants(invitation.inviter_role, invitation.role):
+        problem = Problem.NOT_ALLOWED
+    return invitation, problem
 
 
 @transaction.atomic
@@ -227,6 +248,10 @@ def accept_invitation(*, invitation: JoinInvitation, user: User) -> Membership:
         raise ValidationError(PROBLEM_TEXTS[problem][0], code=problem.value)
     if _normalize_email(user.email) != _normalize_email(locked.email):
         raise ValidationError(_("This invitation was sent to another email address."), code="other_email")
+    # The role is given now, so the inviter must be allowed to give it now: a secretariat's
+    # invitation to be chair, or one sent by someone who has since left, gives nothing.
+    if not inviter_may_grant(locked):
+        raise ValidationError(PROBLEM_TEXTS[Problem.NOT_ALLOWED][1], code=Problem.NOT_ALLOWED.value)
 
     member = Member.objects.select_related("user").filter(user=user).first()
     if member is None:
@@ -309,7 +334,9 @@ class _Row:
 class _RowChecker:
     """Checks the data rows of an import against each other and the database (a fixed number of queries)."""
 
-    def __init__(self, group: Group, emails: list[str]) -> None:
+    def __init__(self, group: Group, emails: list[str], by: Member | None) -> None:
+        # What the importer may not give, and why: their role is read once, not per row.
+        self.refusals = {role: services.role_refusal(by, group, role) for role in INVITABLE_ROLES}
         self.administrations = {a.acronym.lower(): a for a in Administration.objects.filter(is_active=True)}
         self.roles = _role_lookup()
         self.taken = _current_member_emails(group, emails)
@@ -344,6 +371,8 @@ class _RowChecker:
         elif role not in INVITABLE_ROLES:
             message = _("Substitutes cannot be invited: invite them as members, then change their role.")
             errors.append(RowError(number, "role", message))
+        elif self.refusals[role]:
+            errors.append(RowError(number, "role", self.refusals[role]))
 
         if errors:
             return None, errors
@@ -376,14 +405,16 @@ class _RowChecker:
         return email
 
 
-def _validate_rows(group: Group, rows: list[tuple[int, list[str]]]) -> tuple[list[_Row], list[RowError]]:
+def _validate_rows(
+    group: Group, rows: list[tuple[int, list[str]]], by: Member | None
+) -> tuple[list[_Row], list[RowError]]:
     """The rows to invite, or every error of the file (header first: without columns, rows mean nothing)."""
     no_one = _("The file has a header row but no one to invite.")
     positions, data_rows, errors = split_rows(rows, header=_header, no_data_message=no_one)
     if errors:
         return [], errors
     records = [(number, row_values(cells, positions, COLUMNS)) for number, cells in data_rows]
-    checker = _RowChecker(group, [values["email"].lower() for _n, values in records])
+    checker = _RowChecker(group, [values["email"].lower() for _n, values in records], by)
     valid = []
     for number, values in records:
         row, row_errors = checker.check(number, values)
@@ -395,7 +426,7 @@ def _validate_rows(group: Group, rows: list[tuple[int, list[str]]]) -> tuple[lis
 
 def import_invitations(*, by: Member, group: Group, uploaded_file: UploadedFile) -> list[JoinInvitation]:
     """Invite everyone listed in a CSV or XLSX file, or nobody: raises ImportRejected with every error."""
-    valid, errors = _validate_rows(group, read_spreadsheet(uploaded_file))
+    valid, errors = _validate_rows(group, read_spreadsheet(uploaded_file), by)
     if errors:
         raise ImportRejected(errors)
     invitations = []

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from core import documents
 from core.translated import translated_names
+from members.access import may_change_membership, may_grant_role
 from members.models import (
     Administration,
     Group,
@@ -26,7 +27,7 @@ from members.models import (
     new_feed_token,
 )
 from members.outbox import MANDATORY_KINDS, OutboundMessage
-from members.signals import member_anonymised
+from members.signals import member_anonymised, membership_ended
 from members.tasks import FAILED_INTERRUPTED, REQUEUED_INTERRUPTED, schedule_delivery
 
 Status = OutboundMessage.Status
@@ -226,41 +227,81 @@ def _keep_a_manager(membership: Membership, new_role: str | None) -> None:
         )
 
 
+ONLY_A_CHAIR = gettext_noop("Only the chair appoints a chair or vice-chair.")
+NOT_A_MANAGER = gettext_noop("Only the group's chair, vice-chair or secretariat changes its members.")
+
+
+def role_refusal(by: Member | None, group: Group | int, role: str) -> str:
+    """Why `by` may not give `role` in the group (translated), or "" when they may."""
+    if may_grant_role(by, group, role):
+        return ""
+    return _(ONLY_A_CHAIR) if may_grant_role(by, group, Membership.Role.MEMBER) else _(NOT_A_MANAGER)
+
+
 @transaction.atomic
-def change_role(*, membership: Membership, role: str, substitute_for: Member | None = None) -> Membership:
-    """End the current membership and start a new one with the new role: history is kept."""
+def change_role(
+    *, membership: Membership, role: str, by: Member | None, substitute_for: Member | None = None
+) -> Membership:
+    """End the current membership and start a new one with the new role: history is kept.
+
+    `by` must be allowed to change this membership and to give the new role (members.access).
+    """
     if membership.end is not None:
         raise ValidationError(_("This membership has already ended."))
+    if not may_change_membership(by, membership, role):
+        refusal = role_refusal(by, membership.group_id, role) or role_refusal(
+            by, membership.group_id, membership.role
+        )
+        raise ValidationError({"role": [refusal]}, code="not_allowed")
     _keep_a_manager(membership, role)
     return add_membership(
         member=membership.member, group=membership.group, role=role, substitute_for=substitute_for
     )
 
 
+def _close(membership: Membership, on) -> None:
+    """Save the membership's end; what it gave in other apps is withdrawn in this transaction."""
+    membership.end = max(on, membership.start)
+    membership.save(update_fields=["end"])
+    # Not on_commit: access must end with the membership, in the same transaction, or not at all.
+    membership_ended.send(sender=Membership, membership=membership)
+
+
 @transaction.atomic
-def end_membership(*, membership: Membership, on=None) -> Membership:
+def end_membership(*, membership: Membership, by: Member | None, on=None) -> Membership:
+    """End the membership (today unless `on` says otherwise) and withdraw what it gave.
+
+    `by` must be allowed to change it (members.access); the group keeps at least one manager.
+    Receivers of `membership_ended` withdraw, in this transaction, the invitations to the
+    group's coming meetings: the meeting pages, documents, calendar files and answer links
+    stop working at once.
+    """
     if membership.end is not None:
         raise ValidationError(_("This membership has already ended."))
+    if not may_change_membership(by, membership):
+        raise ValidationError(role_refusal(by, membership.group_id, membership.role), code="not_allowed")
     _keep_a_manager(membership, None)
-    membership.end = max(on or timezone.localdate(), membership.start)
-    membership.save(update_fields=["end"])
+    _close(membership, on or timezone.localdate())
     return membership
 
 
 @transaction.atomic
 def deactivate_member(*, member: Member) -> Member:
-    """End all memberships and stop all emails; past answers and attendance stay."""
-    today = timezone.localdate()
-    for membership in Membership.objects.select_for_update().filter(member=member, end__isnull=True):
-        membership.end = max(today, membership.start)
-        membership.save(update_fields=["end"])
+    """End all memberships and stop all emails; past answers and attendance stay.
+
+    A staff action (the admin site), not a group manager's: no role rule applies.
+    """
     member.deactivated_at = timezone.now()
     member.save(update_fields=["deactivated_at"])
+    member.user.is_active = False
+    member.user.save(update_fields=["is_active"])
+    # After the flags: what the receivers of membership_ended queue for the member is suppressed.
+    today = timezone.localdate()
+    for membership in Membership.objects.select_for_update().filter(member=member, end__isnull=True):
+        _close(membership, today)
     OutboundMessage.objects.filter(member=member, status=Status.QUEUED).update(
         status=Status.SUPPRESSED, last_error=SUPPRESSED_DEACTIVATED
     )
-    member.user.is_active = False
-    member.user.save(update_fields=["is_active"])
     return member
 
 

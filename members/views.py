@@ -108,6 +108,7 @@ def membership_change(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         try:
             services.change_role(
                 membership=membership,
+                by=request.member,
                 role=form.cleaned_data["role"],
                 substitute_for=form.cleaned_data["substitute_for"],
             )
@@ -129,7 +130,7 @@ def membership_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            services.end_membership(membership=membership)
+            services.end_membership(membership=membership, by=request.member)
         except ValidationError as problem:
             error = " ".join(problem.messages)
         else:

@@ -44,6 +44,7 @@ MEETINGS_LAYERS = {
         "meetings.demo",
         "meetings.inbound",
         "meetings.itip",
+        "meetings.membership",
         "meetings.minutes",
         "meetings.packs",
         "meetings.privacy",
