@@ -13,7 +13,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -34,8 +35,9 @@ from coordination.models import (
     roll_up,
 )
 from core import documents
-from core.i18n import LANGUAGE_CODES
+from core.i18n import LANGUAGE_CODES, localized
 from core.translated import translated_names
+from meetings.models import ActionItem, Minutes
 from members.models import Administration, Group, Member
 
 MAX_EVIDENCE_PER_UPDATE = 10
@@ -684,3 +686,96 @@ def update_indicator(
     indicator.measured_on = measured_on or (timezone.localdate() if current_value is not None else None)
     indicator.save()
     return indicator
+
+
+# --- Commitments from approved minutes --------------------------------------------------------
+
+COMMITMENT_TITLE_LENGTH = Commitment._meta.get_field("title_en").max_length
+SOURCE_REFERENCE_LENGTH = Commitment._meta.get_field("source_reference").max_length
+
+
+def _cut_on_word(text: str, limit: int) -> str:
+    """`text` on one line, cut before `limit` characters at the end of a word, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def _meeting_reference(minutes: Minutes) -> str:
+    """'Minutes of <meeting title>, <date>' in the language the minutes are written in."""
+    meeting = minutes.meeting
+    day = timezone.localtime(meeting.starts_at).date()
+    with translation.override(minutes.language):
+        text = _("Minutes of %(meeting)s, %(date)s") % {
+            "meeting": localized(meeting, "title", minutes.language),
+            "date": date_format(day, "DATE_FORMAT"),
+        }
+    return _cut_on_word(text, SOURCE_REFERENCE_LENGTH)
+
+
+def _action_texts(action: ActionItem) -> dict[str, str]:
+    """The commitment's title in every language the action is written in; the full text goes to
+    the description when the title had to be cut."""
+    texts = {}
+    for code in LANGUAGE_CODES:
+        text = getattr(action, f"text_{code}").strip()
+        title = _cut_on_word(text, COMMITMENT_TITLE_LENGTH)
+        texts[f"title_{code}"] = title
+        texts[f"description_{code}"] = text if title != text else ""
+    return texts
+
+
+def _owner_as_focal_point(action: ActionItem) -> list[Member]:
+    """The action's owner, when they belong to its administration (the rule of focal points)."""
+    if action.owner is None or not action.owner.is_active:
+        return []
+    try:
+        return _check_focal_points(action.owner_administration, [action.owner])
+    except ValidationError:
+        return []
+
+
+@transaction.atomic
+def commitments_from_minutes(*, minutes: Minutes, by: Member | None) -> list[Commitment]:
+    """One commitment outside any plan for each action item of approved `minutes` that has none yet
+    (safe to call twice). Returns the commitments made now.
+
+    Owned by the meeting's group, led by the action's administration, due when the action is,
+    reported by the action's owner when they belong to that administration; not public. The
+    action item stays open: the commitment carries the follow-up from then on.
+    """
+    # The lock makes two calls for the same minutes wait for each other instead of racing.
+    minutes = (
+        Minutes.objects.select_for_update(of=("self",)).select_related("meeting__group").get(pk=minutes.pk)
+    )
+    if minutes.status not in {Minutes.Status.APPROVED, Minutes.Status.PUBLISHED}:
+        raise ValidationError(_("Only approved minutes turn their action items into commitments."))
+    actions = (
+        ActionItem.objects.filter(minutes=minutes, commitment__isnull=True)
+        .select_related("owner_administration", "owner__user", "owner__administration")
+        .order_by("item__position", "position", "pk")
+    )
+    source_reference = _meeting_reference(minutes)
+    made = []
+    for action in actions:
+        focal_points = _owner_as_focal_point(action)
+        commitment = create_commitment(
+            by=by,
+            texts=_action_texts(action),
+            lead_administration=action.owner_administration,
+            edition=None,
+            owner_group=minutes.meeting.group,
+            source=Commitment.Source.MEETING_DECISION,
+            source_reference=source_reference,
+            due_date=action.due_date,
+            is_public=False,
+            focal_points={action.owner_administration_id: focal_points} if focal_points else None,
+        )
+        commitment.action_item = action
+        commitment.save(update_fields=["action_item"])
+        made.append(commitment)
+    return made
