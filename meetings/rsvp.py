@@ -190,6 +190,25 @@ def _substitute_member(invitation: Invitation, substitute: Member, *, field: str
     return row
 
 
+def _private_substitute(invitation: Invitation, email: str) -> Member | None:
+    """The member an address typed on the signed-out page stands for, if they may stand in; else None.
+
+    None makes the address a guest invitation. Whether the address has an account, is active,
+    or belongs to another administration is therefore never told to whoever holds the link:
+    the page answers the same, and the person at that address is invited either way.
+    """
+    own = invitation.member.administration_id if invitation.member_id else None
+    if own is None:
+        return None
+    return (
+        Member.objects.active()
+        .filter(user__email__iexact=email, administration_id=own, anonymised_at__isnull=True)
+        .exclude(pk=invitation.member_id)
+        .select_related("user", "administration")
+        .first()
+    )
+
+
 @transaction.atomic
 def delegate(
     *,
@@ -210,6 +229,11 @@ def delegate(
     SUBSTITUTE, or the one they already hold) and answers for themselves; when the agenda was
     already circulated, it is queued for them in this transaction. An observer of the group
     sends nobody (`may_send_substitute`).
+
+    Signed out (the one-click link, whose holder may not be the invitee), who is on the platform
+    is not told: an address is that member only if they may stand in (an active colleague of
+    the invitee's administration), else it is a guest invitation by address with the name
+    typed, and no error names or describes an account. See `_private_substitute`.
     """
     if substitute is not None and email:
         raise ValidationError(
@@ -236,12 +260,13 @@ def delegate(
             validate_email(email)
         except ValidationError as exc:
             raise ValidationError({"substitute_email": _("Enter a valid email address.")}) from exc
-        user = User.objects.filter(email__iexact=email).select_related("member").first()
-        account = getattr(user, "member", None) if user is not None else None
-        if account is not None:
-            substitute = account
-        elif email == (locked.recipient_email or "").lower():
+        if email == (locked.recipient_email or "").lower():
             raise ValidationError({"substitute_email": _("Choose someone other than the invitee.")})
+        if channel in SIGNED_OUT_CHANNELS:
+            substitute = _private_substitute(locked, email)
+        else:
+            user = User.objects.filter(email__iexact=email).select_related("member").first()
+            substitute = getattr(user, "member", None) if user is not None else None
     if substitute is not None:
         substitute = _substitute_member(
             locked, substitute, field="substitute_email" if email else "substitute"
@@ -251,11 +276,10 @@ def delegate(
         existing = meeting.invitations.filter(member__isnull=True, email__iexact=email).first()
 
     if existing is not None and existing.removed_at is None and existing.delegated_to_id == locked.pk:
+        # Signed out, the address typed, not the name of an account.
+        shown = email if email and channel in SIGNED_OUT_CHANNELS else existing.display_name
         raise ValidationError(
-            {
-                "substitute": _("%(name)s already sends this invitee in their place.")
-                % {"name": existing.display_name}
-            }
+            {"substitute": _("%(name)s already sends this invitee in their place.") % {"name": shown}}
         )
     if substitute is not None:
         wanted_language = substitute.language

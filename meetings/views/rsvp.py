@@ -8,11 +8,21 @@ Privacy: invitation emails get forwarded, so whoever holds a one-click link is n
 the invitee. That page therefore lists no colleagues (not even their names: who works where, and
 who is on the platform, is personal data); it asks for the substitute's email address, which
 the invitee knows and a stranger would have to know already. Signed in, a member picks from the
-list of their administration's colleagues, as the members directory shows them anyway.
+list of their administration's colleagues, as the members directory shows them anyway. The
+page that confirms a substitute names them as typed (name, else address), never by an account's
+registered name, and answers the same whatever the address (meetings.rsvp.delegate).
+
+Answers through the link are rate limited per IP address and per link, like sign-in
+(settings.ANSWER_LINK_RATE_LIMIT, allauth's format: "30/m/ip,10/m/key"): 429 when exceeded.
 """
 
+import hashlib
+import time
 
+from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -22,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -116,11 +127,67 @@ def problem_response(
     return _no_robots(response, language)
 
 
+# Per IP address and per link, in allauth's format (ACCOUNT_RATE_LIMITS): "amount/period/per".
+DEFAULT_ANSWER_LINK_RATE_LIMIT = "30/m/ip,10/m/key"
+RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+TOO_MANY_TEXTS = (
+    gettext_lazy("Too many answers"),
+    gettext_lazy(
+        "Too many answers were sent from here or with this link. Wait a few minutes, then try again."
+    ),
+)
+
+
+def _rates(text: str) -> list[tuple[int, int, str]]:
+    """[(amount, seconds, "ip" or "key")] of a limit such as "30/m/ip,10/5m/key"; bad parts are skipped."""
+    rates = []
+    for part in (text or "").split(","):
+        amount, _slash, rest = part.strip().partition("/")
+        period, _slash, per = rest.partition("/")
+        unit, count = period[-1:], period[:-1] or "1"
+        if amount.isdigit() and unit in RATE_PERIODS and count.isdigit() and per in ("ip", "key"):
+            rates.append((int(amount), int(count) * RATE_PERIODS[unit], per))
+    return rates
+
+
+def answer_rate_exceeded(request: HttpRequest, token: str) -> bool:
+    """Count this answer against each limit (a fixed window in the cache); True if one is exceeded."""
+    limit = getattr(settings, "ANSWER_LINK_RATE_LIMIT", DEFAULT_ANSWER_LINK_RATE_LIMIT)
+    now = int(time.time())
+    exceeded = False
+    for amount, seconds, per in _rates(limit):
+        source = get_adapter().get_client_ip(request) if per == "ip" else token
+        digest = hashlib.sha256(str(source).encode()).hexdigest()
+        key = f"answer-link:{amount}/{seconds}/{per}:{digest}:{now // seconds}"
+        cache.add(key, 0, timeout=seconds)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr: a new window
+            cache.set(key, 1, timeout=seconds)
+            count = 1
+        exceeded = exceeded or count > amount
+    return exceeded
+
+
+def too_many_response(request: HttpRequest, invitation: Invitation | None) -> HttpResponse:
+    """429, in the invitee's language when the link is known."""
+    language = invitation_language(invitation) if invitation is not None else translation.get_language()
+    title, text = TOO_MANY_TEXTS
+    with translation.override(language):
+        context = {"title": str(title), "text": str(text), "invitation": invitation, "meeting": None}
+        response = render(request, "meetings/answer_problem.html", context, status=429)
+    response["Retry-After"] = "60"
+    return _no_robots(response, language)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     """The one-click link: GET shows the answer form (and changes nothing), POST records the answer."""
     invitation, problem = links.invitation_from_token(token)
+    # Only answers count: GET changes nothing (and mail scanners open every link).
+    if request.method == "POST" and answer_rate_exceeded(request, token):
+        return too_many_response(request, invitation if problem is None else None)
     if problem is not None:
         return problem_response(request, invitation, problem)
     meeting = invitation.meeting
@@ -147,10 +214,16 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
                 add_service_errors(form, error, fields=ANSWER_FORM_FIELDS)
             else:
                 invitation.refresh_from_db(fields=["rsvp", "rsvp_comment", "attendance_mode", "delegated_to"])
+                data = form.cleaned_data
                 context = {
                     "meeting": meeting,
                     "invitation": invitation,
-                    "substitute": result if result.pk != invitation.pk else None,
+                    # As typed: the registered name of an account is not shown to a signed-out visitor.
+                    "substitute_name": (
+                        (data.get("substitute_name") or "").strip() or data.get("substitute_email") or ""
+                        if result.pk != invitation.pk
+                        else ""
+                    ),
                     "token": token,
                 }
                 return _no_robots(render(request, "meetings/answer_done.html", context), language)
