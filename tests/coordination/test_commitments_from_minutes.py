@@ -3,6 +3,7 @@ coordination (receivers.py, connected in apps.py), which calls services.commitme
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -169,3 +170,15 @@ def test_approving_the_minutes_makes_the_commitments_after_the_commit(
     for callback in callbacks:
         callback()
     assert Commitment.objects.filter(action_item__minutes=draft, created_by=chair).count() == 3
+
+
+def test_the_commitment_page_opens_for_the_focal_point(client, minutes, ministry, other_group):
+    owner = make_member(other_group, Membership.Role.MEMBER, administration=ministry)
+    minutes.actions.update(owner=owner)
+    _approve(minutes)
+    commitment = Commitment.objects.filter(action_item__minutes=minutes).first()
+    speaks(owner, "en")
+    client.force_login(owner.user)
+    response = client.get(reverse("coordination:commitment-detail", args=[commitment.pk]))
+    assert response.status_code == 200
+    assert commitment.source_reference in response.text
