@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.PrivateNoStoreMiddleware",
     "members.middleware.PreferredLanguageMiddleware",
     "members.middleware.MemberTimezoneMiddleware",
     "coordination.null_characters.RefuseNullCharactersMiddleware",
