@@ -1,6 +1,8 @@
 """django-tables2 tables of the meetings pages. Columns read only what with_list_data() loads."""
 
 import django_tables2 as tables
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -8,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.i18n import localized, localized_html
+from core.i18n import fallback_order, localized, localized_html
 from meetings import attendance as attendance_service
 from meetings.models import Decision, Invitation, Meeting
 
@@ -163,6 +165,10 @@ def minutes_item_url(meeting_id: int, item_id: int) -> str:
     return f"{page}#item-{item_id}"
 
 
+# Decisions of one meeting, as its minutes list them.
+IN_MINUTES_ORDER = ("minutes__meeting__pk", "item__position", "item__pk", "position", "pk")
+
+
 class DecisionTable(tables.Table):
     """The decisions register: reads only what meetings.decisions.visible_decisions() loads."""
 
@@ -173,22 +179,10 @@ class DecisionTable(tables.Table):
         order_by=("minutes__meeting__starts_at", "item__position", "position", "pk"),
     )
     text = tables.Column(verbose_name=_("Decision"), accessor="pk", orderable=False)
-    meeting = tables.Column(
-        verbose_name=_("Meeting"),
-        accessor="minutes__meeting",
-        order_by=("minutes__meeting__starts_at", "minutes__meeting__pk", "item__position", "position", "pk"),
-    )
+    meeting = tables.Column(verbose_name=_("Meeting"), accessor="minutes__meeting")
     item = tables.Column(verbose_name=_("Item"), accessor="item", orderable=False)
-    group = tables.Column(
-        verbose_name=_("Group"),
-        accessor="minutes__meeting__group",
-        order_by=("minutes__meeting__group__slug", "-minutes__meeting__starts_at", "position", "pk"),
-    )
-    date = tables.Column(
-        verbose_name=_("Date"),
-        accessor="minutes__meeting__starts_at",
-        order_by=("minutes__meeting__starts_at", "item__position", "position", "pk"),
-    )
+    group = tables.Column(verbose_name=_("Group"), accessor="minutes__meeting__group")
+    date = tables.Column(verbose_name=_("Date"), accessor="minutes__meeting__starts_at")
 
     class Meta:
         model = Decision
@@ -197,6 +191,28 @@ class DecisionTable(tables.Table):
         order_by = ("-date",)
         attrs = {"class": "data-table decision-register"}
         empty_text = _("No decision matches these criteria.")
+
+    def order_date(self, queryset, is_descending):
+        """Newest or oldest meeting first; inside a meeting, always in the order of the minutes."""
+        starts_at = "-minutes__meeting__starts_at" if is_descending else "minutes__meeting__starts_at"
+        return queryset.order_by(starts_at, *IN_MINUTES_ORDER), True
+
+    def order_group(self, queryset, is_descending):
+        """By group, newest meeting first in each; inside a meeting, in the order of the minutes."""
+        slug = "-minutes__meeting__group__slug" if is_descending else "minutes__meeting__group__slug"
+        return queryset.order_by(slug, "-minutes__meeting__starts_at", *IN_MINUTES_ORDER), True
+
+    def order_meeting(self, queryset, is_descending):
+        """By the meeting's title as the reader sees it (their language, else the first one filled
+        in), then its date; inside a meeting, always in the order of the minutes."""
+        shown = Coalesce(
+            *(NullIf(f"minutes__meeting__title_{code}", Value("")) for code in fallback_order()), Value("")
+        )
+        title = "-shown_meeting_title" if is_descending else "shown_meeting_title"
+        ordered = queryset.annotate(shown_meeting_title=Lower(shown)).order_by(
+            title, "minutes__meeting__starts_at", *IN_MINUTES_ORDER
+        )
+        return ordered, True
 
     def render_text(self, record):
         return localized_html(record, "text")

@@ -306,3 +306,30 @@ def test_register_export_queries_do_not_grow(client, chair, group, django_assert
     with django_assert_max_num_queries(6):
         response = client.get(URL, {"_export": "csv"})
     assert len(response.content.decode("utf-8-sig").splitlines()) == count * 2 + 1
+
+
+def _shown_numbers_in_order(response) -> list[str]:
+    rows = _rows(response)
+    numbers = Decision.objects.values_list("number", flat=True)
+    return sorted((n for n in numbers if f">{n}<" in rows), key=lambda n: rows.index(f">{n}<"))
+
+
+@pytest.mark.parametrize("sort", ["date", "-date", "meeting", "-meeting", "group", "-group", None])
+def test_inside_a_meeting_decisions_keep_the_order_of_the_minutes(client, chair, group, sort):
+    older = _minutes(group, chair, days_ago=10)
+    newer = _minutes(group, chair, days_ago=2)
+    newer.meeting.title_en = "Another plenary"
+    newer.meeting.save(update_fields=["title_en"])
+    _sign_in(client, chair)
+    shown = _shown_numbers_in_order(client.get(URL, {"sort": sort} if sort else {}))
+    in_minutes = {
+        minutes.pk: list(
+            minutes.decisions.order_by("item__position", "position").values_list("number", flat=True)
+        )
+        for minutes in (older, newer)
+    }
+    newest_first = sort in (None, "-date", "group", "-group", "meeting")  # "Another" < "Plenary"
+    expected = in_minutes[newer.pk] + in_minutes[older.pk]
+    if not newest_first:
+        expected = in_minutes[older.pk] + in_minutes[newer.pk]
+    assert shown == expected
