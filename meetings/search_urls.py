@@ -1,7 +1,9 @@
 from django.urls import path
 
+from meetings.views import search
+
 app_name = "search"
 
-urlpatterns: list = []
-
-__all__ = ["path"]
+urlpatterns: list = [
+    path("", search.results, name="results"),
+]
