@@ -23,6 +23,7 @@ setup: $(STAMP)
 	@mkdir -p "$${VAR_DIR:-var}"
 	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
 	$(PY) manage.py migrate --noinput --verbosity 0
+	$(PY) manage.py createcachetable --verbosity 0
 
 run: setup
 	$(PY) manage.py seed_demo

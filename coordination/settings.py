@@ -4,6 +4,7 @@ Deploy-time values come from environment variables (listed, with their defaults,
 README.md). Local use needs none of them: SQLite under var/, emails written to var/mail/.
 """
 
+import importlib.util
 import os
 import secrets
 from email.utils import parseaddr
@@ -138,6 +139,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: the sign-in rate limits (allauth), the answer links' limits and the visit throttle count
+# here, so every web process must see the same counts (`gunicorn --workers 3` would otherwise allow
+# three times each limit). The database by default: its table is made by `manage.py
+# createcachetable` (the Makefile runs it after migrate). CACHE_URL=redis://… or valkey://… (rediss://,
+# valkeys:// with TLS; /<db> and ?options as redis-py reads them) uses Redis or Valkey instead.
+CACHE_TABLE = "concerto_cache"
+_CACHE_SCHEMES = {"redis": "redis", "rediss": "rediss", "valkey": "redis", "valkeys": "rediss"}
+
+
+def cache_config(url: str) -> dict:
+    """The default cache for CACHE_URL: the database's cache table when empty, else Redis or Valkey."""
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+    scheme, rest = url.split("://", 1) if "://" in url else ("", url)
+    if scheme.lower() not in _CACHE_SCHEMES:
+        raise ImproperlyConfigured(
+            f"CACHE_URL must start with redis://, rediss://, valkey:// or valkeys:// (got {scheme!r})."
+        )
+    if importlib.util.find_spec("redis") is None:
+        raise ImproperlyConfigured("CACHE_URL names Redis or Valkey: install the redis package (redis-py).")
+    # Valkey speaks the Redis protocol: Django's RedisCache and redis-py serve both.
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"{_CACHE_SCHEMES[scheme.lower()]}://{rest}",
+    }
+
+
+CACHES = {"default": cache_config(_env.get("CACHE_URL", "").strip())}
 
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [

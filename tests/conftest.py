@@ -21,6 +21,18 @@ def _fast_and_immediate(settings):
 
 
 @pytest.fixture(autouse=True)
+def _local_cache(settings):
+    """One process, one local-memory cache, as the query budgets were measured with.
+
+    Production shares the database cache (or CACHE_URL) between processes, which adds its own
+    queries to every signed-in request; tests/foundation/test_shared_rate_limit.py tests that
+    configuration against a real multi-process server. (The test database still gets the cache
+    table: Django's test database creation runs createcachetable.)
+    """
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in English: a request in another test must not leave its language behind."""
     from django.utils import translation
