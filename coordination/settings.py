@@ -167,7 +167,12 @@ def cache_config(url: str) -> dict:
     }
 
 
-CACHES = {"default": cache_config(_env.get("CACHE_URL", "").strip())}
+CACHES = {
+    "default": cache_config(_env.get("CACHE_URL", "").strip()),
+    # Per process, for what needs no sharing: the visit throttle only spares a write per request,
+    # and a shared cache would cost a query on every signed-in page.
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "concerto-local"},
+}
 
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [

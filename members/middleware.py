@@ -1,6 +1,6 @@
 from collections.abc import Callable
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
@@ -91,11 +91,11 @@ class VisitMiddleware:
         key = f"members.visit.{user.pk}"
         now = timezone.now()
         if not signing_in:
-            if cache.get(key):
+            if caches["local"].get(key):
                 return
             # Another process may have recorded the sign-in: it counts as being seen.
             if user.last_login is not None and now - user.last_login < visits.THROTTLE:
-                cache.set(key, True, timeout=visits.THROTTLE.total_seconds())
+                caches["local"].set(key, True, timeout=visits.THROTTLE.total_seconds())
                 return
         visits.record_visit(user_id=user.pk, now=now)
-        cache.set(key, True, timeout=visits.THROTTLE.total_seconds())
+        caches["local"].set(key, True, timeout=visits.THROTTLE.total_seconds())

@@ -21,15 +21,15 @@ def _fast_and_immediate(settings):
 
 
 @pytest.fixture(autouse=True)
-def _local_cache(settings):
-    """One process, one local-memory cache, as the query budgets were measured with.
+def _empty_local_cache():
+    """The visit throttle starts empty in each test.
 
-    Production shares the database cache (or CACHE_URL) between processes, which adds its own
-    queries to every signed-in request; tests/foundation/test_shared_rate_limit.py tests that
-    configuration against a real multi-process server. (The test database still gets the cache
-    table: Django's test database creation runs createcachetable.)
+    The default cache is the database's, as in production: its rows (rate-limit counters) go
+    with each test's transaction. The per-process "local" cache outlives tests, so it is cleared.
     """
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import caches
+
+    caches["local"].clear()
 
 
 @pytest.fixture(autouse=True)
