@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from core.links import link_problem_response
-from members.invitations import PROBLEM_TEXTS, Problem, problem_of
+from members.invitations import PROBLEM_TEXTS, Problem, inviter_may_grant, problem_of
 from members.models import JoinInvitation
 
 SESSION_KEY = "join_invitation_id"
@@ -49,5 +49,7 @@ def session_invitation_problem(request: HttpRequest) -> HttpResponse:
     """The page saying why the invitation this browser followed can no longer be used (used,
     withdrawn or expired since); it is forgotten from the session."""
     invitation = JoinInvitation.objects.filter(pk=request.session.pop(SESSION_KEY, None)).first()
-    problem = problem_of(invitation) if invitation else None
+    problem = None
+    if invitation:
+        problem = problem_of(invitation) or (None if inviter_may_grant(invitation) else Problem.NOT_ALLOWED)
     return problem_response(request, invitation, problem or Problem.UNKNOWN)

@@ -122,6 +122,7 @@ def _seeded_template() -> Path:
     template = Path(tempfile.mkdtemp(prefix="concerto-make-run-"))
     environment = make_run_environment(template)
     manage(environment, "migrate", "--noinput", "--verbosity", "0")
+    manage(environment, "createcachetable", "--verbosity", "0")
     manage(environment, "shell", "--no-imports", "-c", SEED_DEMO, timeout=300)
     return template
 

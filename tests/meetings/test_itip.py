@@ -53,6 +53,12 @@ def reply_ics(
     return calendar.to_ical()
 
 
+@pytest.fixture(autouse=True)
+def _postmark(settings):
+    """Only the configured provider's webhooks are mounted: these tests speak Postmark's."""
+    settings.EMAIL_PROVIDER = "postmark"
+
+
 @pytest.fixture
 def meeting(group, chair, focal_point):
     """Circulated at revision 2 to the focal point and a guest."""

@@ -9,7 +9,7 @@ from django.utils import timezone
 from meetings import circulation, tasks
 from meetings.models import Invitation, Meeting
 from members.outbox import Kind, OutboundMessage
-from members.services import deactivate_member
+from members.services import deactivate_member, end_membership
 from tests.factories import make_member
 from tests.meetings.helpers import circulated, make_meeting
 
@@ -151,8 +151,8 @@ def test_cancelled_and_draft_meetings_send_no_reminders(group, chair, people):
 
 
 def test_removed_and_deactivated_invitees_get_no_reminder(group, chair, people):
-    meeting = meeting_in(group, chair, people, timedelta(hours=20), remind_unanswered_days=7)
-    meeting.invitations.filter(member=people["none"]).update(removed_at=timezone.now())
+    meeting_in(group, chair, people, timedelta(hours=20), remind_unanswered_days=7)
+    end_membership(membership=people["none"].memberships.get(group=group), by=chair)
     deactivate_member(member=people["accepted"])
 
     assert tasks.send_due_reminders.call() == 0

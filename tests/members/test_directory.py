@@ -124,7 +124,7 @@ def test_member_can_see_names_administrations_and_current_roles(client, viewer, 
 
 def test_ended_memberships_are_not_shown_as_current_roles(client, viewer, people, group):
     membership = people["jan"].memberships.get(group=group)
-    services.end_membership(membership=membership, on=timezone.localdate())
+    services.end_membership(membership=membership, by=people["amelie"], on=timezone.localdate())
     response = client.get(URL)
     jan = next(r.record for r in response.context["table"].paginated_rows if r.record == people["jan"])
     assert [m.group for m in jan.current_memberships] == [

@@ -34,12 +34,14 @@ def test_substitute_must_stand_in_for_someone_of_the_same_administration(group, 
     colleague = make_member(group, Role.MEMBER, administration=member.administration)
     stranger = make_member(group, Role.MEMBER)
     with pytest.raises(ValidationError):
-        services.change_role(membership=colleague.memberships.get(), role=Role.SUBSTITUTE)
+        services.change_role(membership=colleague.memberships.get(), role=Role.SUBSTITUTE, by=chair)
     with pytest.raises(ValidationError):
         services.change_role(
-            membership=colleague.memberships.get(), role=Role.SUBSTITUTE, substitute_for=stranger
+            membership=colleague.memberships.get(), role=Role.SUBSTITUTE, substitute_for=stranger, by=chair
         )
-    services.change_role(membership=colleague.memberships.get(), role=Role.SUBSTITUTE, substitute_for=member)
+    services.change_role(
+        membership=colleague.memberships.get(), role=Role.SUBSTITUTE, substitute_for=member, by=chair
+    )
     current = Membership.objects.current().get(member=colleague, group=group)
     assert current.role == Role.SUBSTITUTE and current.substitute_for == member
 

@@ -33,7 +33,8 @@ def test_ended_membership_gives_no_rights(group):
     from members import services
 
     member = make_member(group, Role.MEMBER)
-    services.end_membership(membership=member.memberships.get())
+    chair = make_member(group, Role.CHAIR)
+    services.end_membership(membership=member.memberships.get(), by=chair)
     member = type(member).objects.get(pk=member.pk)
     assert not can(member, Action.VIEW, group)
 

@@ -54,6 +54,12 @@ def delivery(row: OutboundMessage, **fields) -> dict:
     }
 
 
+@pytest.fixture(autouse=True)
+def _postmark(settings):
+    """Only the configured provider's webhooks are mounted: these tests speak Postmark's."""
+    settings.EMAIL_PROVIDER = "postmark"
+
+
 @pytest.fixture
 def sent_row(db) -> OutboundMessage:
     """A message the provider accepted and gave its own id."""
