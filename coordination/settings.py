@@ -167,6 +167,9 @@ def cache_config(url: str) -> dict:
     }
 
 
+# Signed answer links: attempts per minute by IP address and by link (allauth's format).
+ANSWER_LINK_RATE_LIMIT = _env.get("ANSWER_LINK_RATE_LIMIT", "30/m/ip,10/m/key")
+
 CACHES = {
     "default": cache_config(_env.get("CACHE_URL", "").strip()),
     # Per process, for what needs no sharing: the visit throttle only spares a write per request,
@@ -216,6 +219,7 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_email": "1/3m/key",
     "request_login_code": "20/m/ip,3/m/key",
+    "answer_link": ANSWER_LINK_RATE_LIMIT,
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Concerto"
@@ -356,7 +360,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": _env.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # PDF building reports every step at INFO: only problems are worth a line.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # django-tables2: the site's accessible table template (caption, th scope, aria-sort, labelled pagination).

@@ -17,12 +17,9 @@ Answers through the link are rate limited per IP address and per link, like sign
 """
 
 import hashlib
-import time
 
-from allauth.account.adapter import get_adapter
-from django.conf import settings
+from allauth.core import ratelimit
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -127,9 +124,8 @@ def problem_response(
     return _no_robots(response, language)
 
 
-# Per IP address and per link, in allauth's format (ACCOUNT_RATE_LIMITS): "amount/period/per".
-DEFAULT_ANSWER_LINK_RATE_LIMIT = "30/m/ip,10/m/key"
-RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Counted by allauth's rate limiter, in the shared cache, as sign-in is: settings.ANSWER_LINK_RATE_LIMIT
+# is its "answer_link" action in ACCOUNT_RATE_LIMITS, per IP address and per link.
 TOO_MANY_TEXTS = (
     gettext_lazy("Too many answers"),
     gettext_lazy(
@@ -138,35 +134,9 @@ TOO_MANY_TEXTS = (
 )
 
 
-def _rates(text: str) -> list[tuple[int, int, str]]:
-    """[(amount, seconds, "ip" or "key")] of a limit such as "30/m/ip,10/5m/key"; bad parts are skipped."""
-    rates = []
-    for part in (text or "").split(","):
-        amount, _slash, rest = part.strip().partition("/")
-        period, _slash, per = rest.partition("/")
-        unit, count = period[-1:], period[:-1] or "1"
-        if amount.isdigit() and unit in RATE_PERIODS and count.isdigit() and per in ("ip", "key"):
-            rates.append((int(amount), int(count) * RATE_PERIODS[unit], per))
-    return rates
-
-
 def answer_rate_exceeded(request: HttpRequest, token: str) -> bool:
-    """Count this answer against each limit (a fixed window in the cache); True if one is exceeded."""
-    limit = getattr(settings, "ANSWER_LINK_RATE_LIMIT", DEFAULT_ANSWER_LINK_RATE_LIMIT)
-    now = int(time.time())
-    exceeded = False
-    for amount, seconds, per in _rates(limit):
-        source = get_adapter().get_client_ip(request) if per == "ip" else token
-        digest = hashlib.sha256(str(source).encode()).hexdigest()
-        key = f"answer-link:{amount}/{seconds}/{per}:{digest}:{now // seconds}"
-        cache.add(key, 0, timeout=seconds)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr: a new window
-            cache.set(key, 1, timeout=seconds)
-            count = 1
-        exceeded = exceeded or count > amount
-    return exceeded
+    """Count this answer against the limits; True if one is exceeded."""
+    return not ratelimit.consume(request, action="answer_link", key=hashlib.sha256(token.encode()).hexdigest())
 
 
 def too_many_response(request: HttpRequest, invitation: Invitation | None) -> HttpResponse:

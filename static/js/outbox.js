@@ -26,6 +26,15 @@
       region.textContent = data.summary;
     }
     region.setAttribute("data-pending", String(data.pending));
+    // The meeting pack's page: its progress bar follows, and the finished page replaces the waiting one.
+    var bar = document.getElementById("pack-progress");
+    if (bar && data.counts && data.counts.total) {
+      bar.max = data.counts.total;
+      bar.value = data.counts.done;
+    }
+    if (bar && (data.state === "ready" || data.state === "failed")) {
+      window.location.reload();
+    }
   }
 
   function poll() {

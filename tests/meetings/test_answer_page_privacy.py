@@ -156,7 +156,7 @@ def test_sending_a_substitute_from_the_link_queries_do_not_grow(
 ):
     others = bulk_members(colleagues, administration=focal_point.administration)
 
-    with django_assert_max_num_queries(49):  # the same with 3 or 40 colleagues; 22 are the two shared rate-limit counters in the database cache
+    with django_assert_max_num_queries(51):  # the same with 3 or 40 colleagues; 24 count the rate limits in the shared database cache
         response = send_substitute(client, invitation, others[-1].user.email)
 
     assert response.status_code == 200
@@ -166,7 +166,7 @@ def test_sending_a_substitute_from_the_link_queries_do_not_grow(
 
 
 def test_answers_through_one_link_are_rate_limited(client, settings, meeting, invitation, focal_point):
-    settings.ANSWER_LINK_RATE_LIMIT = "100/m/ip,3/m/key"
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "answer_link": "100/m/ip,3/m/key"}
     speaks(focal_point, "fr")
     url = answer_url(invitation)
 
@@ -187,7 +187,7 @@ def test_answers_through_one_link_are_rate_limited(client, settings, meeting, in
 def test_answers_from_one_address_are_rate_limited_across_links(
     client, settings, group, chair, meeting, invitation
 ):
-    settings.ANSWER_LINK_RATE_LIMIT = "2/m/ip,10/m/key"
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "answer_link": "2/m/ip,10/m/key"}
     other = invite(meeting, [make_member(group)])[0]
 
     first = client.post(answer_url(invitation), {"answer": "accepted"})
@@ -200,7 +200,7 @@ def test_answers_from_one_address_are_rate_limited_across_links(
 
 
 def test_made_up_links_count_against_the_address_too(client, settings):
-    settings.ANSWER_LINK_RATE_LIMIT = "2/m/ip"
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "answer_link": "2/m/ip"}
     url = reverse("meetings:answer", args=["made-up-token"])
 
     statuses = [client.post(url, {"answer": "accepted"}).status_code for _ in range(3)]
