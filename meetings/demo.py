@@ -1,4 +1,5 @@
-"""Demo meetings for the demo platform: one held, one plenary coming up, one working-group meeting."""
+"""Demo meetings for the demo platform: one held, one plenary coming up, one working-group meeting;
+and minutes: the held plenary's approved and published, a working group's out for comments."""
 
 from datetime import datetime, time, timedelta
 
@@ -6,8 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from meetings import services
-from meetings.models import AgendaItem, Meeting
+from meetings import attendance, minutes, services
+from meetings.minutes import ActionText, DecisionText
+from meetings.models import AgendaItem, Attendance, Meeting, Minutes
 from members.models import Administration, Group, Member
 
 BRUSSELS = timezone.get_default_timezone()
@@ -104,7 +106,7 @@ def load_demo_meetings() -> int:
         circulated_at=timezone.now() - timedelta(days=35),
     )
     services.sync_invitations(meeting=held, by=chair)
-    for position, (nl, fr, en, kind, minutes) in enumerate(PLENARY_ITEMS, start=1):
+    for position, (nl, fr, en, kind, duration) in enumerate(PLENARY_ITEMS, start=1):
         AgendaItem.objects.create(
             meeting=held,
             position=position,
@@ -112,7 +114,7 @@ def load_demo_meetings() -> int:
             title_fr=fr,
             title_en=en,
             kind=kind,
-            duration_minutes=minutes,
+            duration_minutes=duration,
         )
 
     # The next plenary: full agenda, documents in two languages, not yet circulated.
@@ -138,7 +140,7 @@ def load_demo_meetings() -> int:
     )
     fido = Administration.objects.filter(acronym="FIDO").first()
     items = []
-    for nl, fr, en, kind, minutes in PLENARY_ITEMS:
+    for nl, fr, en, kind, duration in PLENARY_ITEMS:
         items.append(
             services.add_agenda_item(
                 meeting=plenary,
@@ -147,7 +149,7 @@ def load_demo_meetings() -> int:
                 title_fr=fr,
                 title_en=en,
                 kind=kind,
-                duration_minutes=minutes,
+                duration_minutes=duration,
                 presenter_administration=fido,
             )
         )
@@ -204,3 +206,242 @@ def load_demo_meetings() -> int:
             duration_minutes=60,
         )
     return Meeting.objects.count()
+
+
+# The held plenary's minutes, item by item (agenda order): summary, decisions, action items
+# (text, owner administration's acronym, due in days). Written in French, with a Dutch edition.
+PLENARY_MINUTES = [
+    {
+        "summary": {
+            "fr": "L'ordre du jour est approuvé sans modification. Le procès-verbal de la réunion précédente est approuvé.",
+            "nl": "De agenda wordt ongewijzigd goedgekeurd. Het verslag van de vorige vergadering wordt goedgekeurd.",
+        },
+        "decisions": [
+            {
+                "fr": "L'ordre du jour et le procès-verbal de la réunion précédente sont approuvés.",
+                "nl": "De agenda en het verslag van de vorige vergadering worden goedgekeurd.",
+            }
+        ],
+        "actions": [],
+    },
+    {
+        "summary": {
+            "fr": "Le SPF Économie présente l'état d'avancement du plan d'action fédéral RSE : **24 actions** "
+            "sur 31 sont en cours. Les régions demandent un tableau commun des indicateurs.",
+            "nl": "De FOD Economie stelt de stand van zaken van het federaal actieplan MVO voor: **24 acties** "
+            "van de 31 zijn lopende. De gewesten vragen een gemeenschappelijk overzicht van de indicatoren.",
+        },
+        "decisions": [
+            {
+                "fr": "La plateforme prend acte du rapport d'avancement et demande un tableau commun des indicateurs "
+                "pour la prochaine réunion.",
+                "nl": "Het platform neemt akte van het voortgangsrapport en vraagt een gemeenschappelijk overzicht "
+                "van de indicatoren tegen de volgende vergadering.",
+            }
+        ],
+        "actions": [
+            (
+                {
+                    "fr": "Proposer un tableau commun des indicateurs du plan d'action RSE.",
+                    "nl": "Een gemeenschappelijk overzicht van de indicatoren van het MVO-actieplan voorstellen.",
+                },
+                "FIDO",
+                45,
+            ),
+        ],
+    },
+    {
+        "summary": {
+            "fr": "Échange de vues sur la révision du PAN Entreprises et droits de l'homme. Les régions "
+            "souhaitent être associées à la rédaction dès le départ.",
+            "nl": "Gedachtewisseling over de herziening van het NAP Bedrijven en Mensenrechten. De gewesten "
+            "wensen van bij het begin bij de redactie betrokken te worden.",
+        },
+        "decisions": [
+            {
+                "fr": "La révision du PAN est confiée au groupe de pilotage PAN, qui associe les régions à la rédaction.",
+                "nl": "De herziening van het NAP wordt toevertrouwd aan de stuurgroep NAP, die de gewesten bij de "
+                "redactie betrekt.",
+            }
+        ],
+        "actions": [
+            (
+                {
+                    "fr": "Transmettre les contributions régionales pour la révision du PAN.",
+                    "nl": "De gewestelijke bijdragen voor de herziening van het NAP bezorgen.",
+                },
+                "SPW",
+                60,
+            ),
+            (
+                {
+                    "fr": "Transmettre les contributions flamandes pour la révision du PAN.",
+                    "nl": "De Vlaamse bijdragen voor de herziening van het NAP bezorgen.",
+                },
+                "KANS",
+                60,
+            ),
+        ],
+    },
+    {
+        "summary": {
+            "fr": "Le calendrier de la consultation des parties prenantes est discuté.",
+            "nl": "De planning van de raadpleging van de stakeholders wordt besproken.",
+        },
+        "decisions": [
+            {
+                "fr": "La consultation des parties prenantes se tiendra au printemps, en ligne et en présentiel.",
+                "nl": "De raadpleging van de stakeholders vindt in de lente plaats, online en ter plaatse.",
+            }
+        ],
+        "actions": [],
+    },
+    {
+        "summary": {"fr": "Pas d'autres points.", "nl": "Geen andere punten."},
+        "decisions": [],
+        "actions": [],
+    },
+]
+
+
+def _record_demo_attendance(meeting: Meeting, by: Member) -> None:
+    """Most invitees present, every fifth excused, every seventh absent."""
+    rows = []
+    for index, invitation in enumerate(meeting.invitations.filter(removed_at__isnull=True).order_by("pk")):
+        status = Attendance.Status.PRESENT
+        if index % 5 == 4:
+            status = Attendance.Status.EXCUSED
+        elif index % 7 == 6:
+            status = Attendance.Status.ABSENT
+        rows.append((invitation.pk, status, None))
+    attendance.record_attendance(meeting=meeting, by=by, rows=rows)
+
+
+def _write_items(record: Minutes, by: Member, texts: list[dict], owners: dict[str, Administration]) -> None:
+    today = timezone.localdate()
+    for item, content in zip(record.items.order_by("position", "pk"), texts, strict=False):
+        minutes.save_item(
+            item=item,
+            by=by,
+            summary=content["summary"],
+            decisions=[DecisionText(text=text) for text in content["decisions"]],
+            actions=[
+                ActionText(text=text, owner_administration=owners[acronym], due_date=today + timedelta(days=days))
+                for text, acronym, days in content["actions"]
+                if acronym in owners
+            ],
+        )
+
+
+@transaction.atomic
+def load_demo_minutes() -> int:
+    """Minutes for the demo meetings, if the held plenary has none yet. Returns how many minutes exist.
+
+    The held plenary: attendance recorded, minutes written in French with a Dutch edition, sent for
+    comments, approved by the chair and published (its action items become commitments). A
+    working-group meeting held last week: its minutes are out for comments to those who attended.
+    """
+    platform = Group.objects.filter(slug="mvo-platform").first()
+    nap = Group.objects.filter(slug="nap-bhr").first()
+    chair = Member.objects.filter(user__email="chair@example.org").first()
+    secretariat = Member.objects.filter(user__email="secretariat@example.org").first()
+    held = Meeting.objects.filter(group=platform, status=Meeting.Status.HELD).order_by("starts_at").first()
+    if held is None or chair is None or secretariat is None or Minutes.objects.filter(meeting=held).exists():
+        return Minutes.objects.count()
+    owners = {a.acronym: a for a in Administration.objects.filter(acronym__in=["FIDO", "SPW", "KANS"])}
+
+    _record_demo_attendance(held, secretariat)
+    record = minutes.start_minutes(meeting=held, by=secretariat, language="fr")
+    _write_items(record, secretariat, PLENARY_MINUTES, owners)
+    minutes.send_for_comments(
+        minutes=record,
+        by=secretariat,
+        audience=Minutes.Audience.ATTENDEES,
+        deadline=timezone.now() + timedelta(days=1),
+    )
+    reader = (
+        Attendance.objects.filter(
+            invitation__meeting=held,
+            status=Attendance.Status.PRESENT,
+            invitation__member__user__email="member.wallonia@example.org",
+        )
+        .select_related("invitation__member")
+        .first()
+    )
+    if reader is not None:
+        comment = minutes.add_comment(
+            minutes=record,
+            by=reader.invitation.member,
+            item=record.items.order_by("position", "pk")[1],
+            text="La Wallonie souhaite que le tableau commun reprenne aussi les indicateurs régionaux.",
+        )
+        minutes.settle_comment(
+            comment=comment, by=secretariat, accept=True, reply="Ajouté à l'action du point 2."
+        )
+    minutes.approve(minutes=record, by=chair)
+    minutes.publish(minutes=Minutes.objects.get(pk=record.pk), by=secretariat)
+
+    if nap is not None:
+        wg = services.schedule_meeting(
+            group=nap,
+            by=chair,
+            title_nl="Werkgroep NAP: zorgvuldigheidsplicht",
+            title_fr="Groupe de travail PAN : devoir de vigilance",
+            title_en="NAP working group: due diligence",
+            kind=Meeting.Kind.WORKING_GROUP,
+            format=Meeting.Format.ONLINE,
+            status=Meeting.Status.SCHEDULED,
+            starts_at=_at(-8, 14),
+            ends_at=_at(-8, 15, 30),
+            online_url="https://meet.example.org/nap-due-diligence",
+        )
+        item = services.add_agenda_item(
+            meeting=wg,
+            by=chair,
+            title_nl="Omzetting van de Europese richtlijn",
+            title_fr="Transposition de la directive européenne",
+            title_en="Transposition of the European directive",
+            kind=AgendaItem.Kind.DISCUSSION,
+            duration_minutes=60,
+        )
+        Meeting.objects.filter(pk=wg.pk).update(status=Meeting.Status.HELD)
+        wg.refresh_from_db()
+        _record_demo_attendance(wg, secretariat)
+        draft = minutes.start_minutes(meeting=wg, by=secretariat, language="fr")
+        minutes.save_item(
+            item=draft.items.get(agenda_item=item),
+            by=secretariat,
+            summary={
+                "fr": "Le SPF Justice présente le calendrier de transposition. Les régions demandent une "
+                "concertation sur les sanctions.",
+                "nl": "De FOD Justitie stelt de planning van de omzetting voor. De gewesten vragen overleg "
+                "over de sancties.",
+            },
+            decisions=[
+                DecisionText(
+                    text={
+                        "fr": "Un avant-projet de transposition sera soumis au groupe de travail.",
+                        "nl": "Een voorontwerp van omzetting wordt aan de werkgroep voorgelegd.",
+                    }
+                )
+            ],
+            actions=[
+                ActionText(
+                    text={
+                        "fr": "Rédiger l'avant-projet de transposition.",
+                        "nl": "Het voorontwerp van omzetting opstellen.",
+                    },
+                    owner_administration=owners["FIDO"],
+                    due_date=timezone.localdate() + timedelta(days=40),
+                )
+            ]
+            if "FIDO" in owners
+            else [],
+        )
+        minutes.send_for_comments(
+            minutes=draft,
+            by=secretariat,
+            audience=Minutes.Audience.ATTENDEES,
+            deadline=timezone.now() + timedelta(days=10),
+        )
+    return Minutes.objects.count()

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from coordination.demo import load_demo_commitments
-from meetings.demo import load_demo_meetings
+from meetings.demo import load_demo_meetings, load_demo_minutes
+from meetings.models import Meeting
 from members.demo import DEMO_PASSWORD, load_demo_platform
 from members.models import Administration, Member
 
@@ -24,12 +25,14 @@ class Command(BaseCommand):
                 "it is for local use (DEBUG=1). Use --force to load it anyway."
             )
         accounts = load_demo_platform()
-        meetings = load_demo_meetings()
+        load_demo_meetings()
+        minutes = load_demo_minutes()
+        meetings = Meeting.objects.count()
         commitments = load_demo_commitments()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo platform ready: {Administration.objects.count()} administrations, "
-                f"{Member.objects.count()} members, {meetings} meetings, "
+                f"{Member.objects.count()} members, {meetings} meetings, {minutes} minutes, "
                 f"{commitments} commitments in two action plans. Sign in with:"
             )
         )
