@@ -2,14 +2,21 @@ from django.contrib import admin
 
 from core.translated import translated_names
 from meetings.models import (
+    ActionItem,
     AgendaItem,
     Attendance,
     CalendarReply,
+    Decision,
     Document,
     DocumentFile,
     Invitation,
     Meeting,
+    MeetingPack,
     MeetingSeries,
+    Minutes,
+    MinutesComment,
+    MinutesItem,
+    MinutesVersion,
     RsvpAnswer,
 )
 
@@ -124,3 +131,126 @@ class CalendarReplyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # an audit log: written by the application only
+
+
+class History:
+    """Versions, comments and built packs are history: written by the application, never edited here."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MinutesItemInline(admin.TabularInline):
+    model = MinutesItem
+    extra = 0
+    fields = ("position", *translated_names("title"), "agenda_item")
+    raw_id_fields = ("agenda_item",)
+    ordering = ("position",)
+
+
+@admin.register(Minutes)
+class MinutesAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "status", "language", "version", "approved_at", "published_at")
+    list_filter = ("status", "language", "meeting__group")
+    search_fields = translated_names("meeting__title")
+    list_select_related = ("meeting",)
+    raw_id_fields = (
+        "meeting",
+        "chair",
+        "created_by",
+        "updated_by",
+        "sent_for_comments_by",
+        "approved_by",
+        "approved_at_meeting",
+        "published_by",
+    )
+    readonly_fields = (
+        "version",
+        "created_at",
+        "updated_at",
+        "sent_for_comments_at",
+        "approved_at",
+        "published_at",
+    )
+    inlines = [MinutesItemInline]
+
+
+class DecisionInline(admin.TabularInline):
+    model = Decision
+    extra = 0
+    fields = ("position", "number", *translated_names("text"))
+    ordering = ("position",)
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+    fields = ("position", *translated_names("text"), "owner_administration", "owner", "due_date", "status")
+    raw_id_fields = ("owner_administration", "owner")
+    ordering = ("position",)
+
+
+@admin.register(MinutesItem)
+class MinutesItemAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "minutes", "position", "agenda_item")
+    search_fields = translated_names("title")
+    list_filter = ("minutes__status",)
+    list_select_related = ("minutes__meeting", "agenda_item")
+    raw_id_fields = ("minutes", "agenda_item")
+    inlines = [DecisionInline, ActionItemInline]
+
+    def save_formset(self, request, form, formset, change) -> None:
+        # Decisions and actions belong to the item's minutes.
+        for row in formset.save(commit=False):
+            row.minutes_id = form.instance.minutes_id
+            row.save()
+        for row in formset.deleted_objects:
+            row.delete()
+        formset.save_m2m()
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ("number", "__str__", "minutes")
+    search_fields = ("number", *translated_names("text"))
+    list_filter = ("minutes__status", "minutes__meeting__group")
+    list_select_related = ("minutes__meeting",)
+    raw_id_fields = ("item", "minutes")
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "minutes", "owner_administration", "owner", "due_date", "status")
+    search_fields = (*translated_names("text"), "owner__user__name")
+    list_filter = ("status", "minutes__meeting__group")
+    list_select_related = ("minutes__meeting", "owner_administration", "owner__user")
+    raw_id_fields = ("item", "minutes", "owner_administration", "owner")
+
+
+@admin.register(MinutesVersion)
+class MinutesVersionAdmin(History, admin.ModelAdmin):
+    list_display = ("__str__", "number", "status", "saved_by", "saved_at")
+    list_filter = ("status",)
+    search_fields = translated_names("minutes__meeting__title")
+    list_select_related = ("minutes__meeting", "saved_by__user")
+    date_hierarchy = "saved_at"
+
+
+@admin.register(MinutesComment)
+class MinutesCommentAdmin(History, admin.ModelAdmin):
+    list_display = ("__str__", "minutes", "author", "status", "created_at", "resolved_at")
+    list_filter = ("status",)
+    search_fields = ("text", "resolution", "author__user__name")
+    list_select_related = ("minutes__meeting", "author__user")
+    date_hierarchy = "created_at"
+
+
+@admin.register(MeetingPack)
+class MeetingPackAdmin(History, admin.ModelAdmin):
+    list_display = ("meeting", "kind", "language", "status", "done", "total", "size", "built_at")
+    list_filter = ("kind", "language", "status")
+    search_fields = translated_names("meeting__title")
+    list_select_related = ("meeting",)
