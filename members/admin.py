@@ -38,11 +38,21 @@ class AdministrationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
+# Roles change and memberships end through the group's pages (members.services), which check who
+# may give which role and withdraw meeting access at once: here they are shown, never edited.
+MEMBERSHIP_SET_BY_SERVICES = ["member", "group", "role", "substitute_for", "start", "end"]
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     fk_name = "member"
     extra = 0
-    autocomplete_fields = ["group", "substitute_for"]
+    fields = MEMBERSHIP_SET_BY_SERVICES
+    readonly_fields = MEMBERSHIP_SET_BY_SERVICES
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Member)
@@ -119,8 +129,14 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["group", "role", "end"]
     list_select_related = ["member__user", "group", "substitute_for__user"]
     search_fields = ["member__user__name", "member__user__email", "group__slug"]
-    autocomplete_fields = ["member", "group", "substitute_for"]
+    readonly_fields = MEMBERSHIP_SET_BY_SERVICES
     date_hierarchy = "start"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(JoinInvitation)
