@@ -54,11 +54,7 @@ def test_the_default_cache_is_the_database_table():
     }
 
 
-def test_cache_url_names_redis_or_valkey(monkeypatch):
-    import importlib.util
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object() if name == "redis" else real(name))
+def test_cache_url_names_redis_or_valkey():
     redis = cache_config("redis://cache.internal:6379/1")
     assert redis == {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -68,6 +64,25 @@ def test_cache_url_names_redis_or_valkey(monkeypatch):
         "redis://:secret@cache.internal:6379/0"
     )
     assert cache_config("valkeys://cache.internal:6380")["LOCATION"] == "rediss://cache.internal:6380"
+
+
+def test_a_redis_cache_url_counts_in_redis():
+    """Against the Redis server on this machine (skipped where none listens): two cache handles, as two
+    processes would have, see one count."""
+    from django.core.cache.backends.redis import RedisCache
+
+    config = cache_config("redis://127.0.0.1:6379/7")
+    first, second = (RedisCache(config["LOCATION"], {}) for _ in range(2))
+    try:
+        first.set("concerto-test-count", 0, timeout=30)
+    except Exception as error:  # any connection error means: no Redis here
+        pytest.skip(f"no Redis on 127.0.0.1:6379 ({error})")
+    try:
+        first.incr("concerto-test-count")
+        second.incr("concerto-test-count")
+        assert first.get("concerto-test-count") == 2
+    finally:
+        first.delete("concerto-test-count")
 
 
 @pytest.mark.parametrize("url", ["memcached://cache:11211", "locmem://", "cache.internal:6379"])
