@@ -13,6 +13,11 @@ window count, how many matched in all), whatever the number of matches.
   accents by the `concerto_fold` function that `register_fold` adds to each connection
   (connected in meetings/apps.py). No stemming; the latest meeting first.
 
+`contains_all_words(rows, columns, text)` is the plainer match of the lists (the decisions register,
+the commitments tracker): every word typed must occur somewhere in one of the columns, compared in
+lower case and without accents, `unaccent(lower(…))` on PostgreSQL and `concerto_fold_text` (the
+same `fold` as here) on SQLite.
+
 The matching words are highlighted here, in Python, the same way on both databases: the text is
 escaped first, then the words that begin with a word typed (or share its stem, roughly) are put in
 <mark>. Each result carries the language of the text shown, for a `lang` attribute.
@@ -21,14 +26,17 @@ escaped first, then the words that begin with a word typed (or share its stem, r
 import operator
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import reduce
 
 from django.contrib.postgres.lookups import Unaccent
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, F, Func, Model, Q, QuerySet, TextField, Value, Window
+from django.db.models.functions import Lower
+from django.db.models.lookups import Contains
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.html import escape
@@ -48,12 +56,13 @@ MAX_LENGTH = 200  # characters of the text typed that are read
 MAX_WORDS = 10  # words of the text typed that are looked for (SQLite) and highlighted
 SNIPPET_LENGTH = 220  # characters of a longer text shown around the first match
 FOLD_FUNCTION = "concerto_fold"
+FOLD_TEXT_FUNCTION = "concerto_fold_text"
 
 WORD = re.compile(r"\w+")
 # "-word" excludes a word (websearch syntax), at the start or after a space.
 EXCLUDED = re.compile(r"(?:^|(?<=\s))-\"?(\w+)")
 # Letters that Unicode does not decompose but unaccent() spells out.
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "ı": "i"})
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "ı": "i", "’": "'", "‘": "'"})
 
 
 # --- Folding: case and accents ------------------------------------------------------------------
@@ -74,15 +83,39 @@ def fold_words(*texts: str | None) -> str:
     return "".join(f" {word}" for word in words)
 
 
+def fold_text(text: str | None) -> str | None:
+    """One text folded as it is, spaces and signs kept (NULL stays NULL). SQLite's concerto_fold_text."""
+    return None if text is None else fold(str(text))
+
+
 def register_fold(sender, connection, **kwargs) -> None:
-    """A `connection_created` receiver: gives SQLite connections the concerto_fold() function."""
+    """A `connection_created` receiver: gives SQLite connections the concerto_fold() and
+    concerto_fold_text() functions."""
     if connection.vendor == "sqlite":
         connection.connection.create_function(FOLD_FUNCTION, -1, fold_words, deterministic=True)
+        connection.connection.create_function(FOLD_TEXT_FUNCTION, 1, fold_text, deterministic=True)
 
 
 class Fold(Func):
     function = FOLD_FUNCTION
     output_field = TextField()
+
+
+class FoldText(Func):
+    function = FOLD_TEXT_FUNCTION
+    arity = 1
+    output_field = TextField()
+
+
+def _folded(expression, vendor: str) -> Func:
+    """`expression` in lower case without accents: unaccent(lower(…)) on PostgreSQL, else concerto_fold_text."""
+    if vendor == "postgresql":
+        # A plain Func, not the Unaccent transform: a lookup would put that one (bilateral) on its
+        # right-hand side a second time.
+        return Func(
+            Lower(expression, output_field=TextField()), function="UNACCENT", output_field=TextField()
+        )
+    return FoldText(expression)
 
 
 # --- The text typed -----------------------------------------------------------------------------
@@ -115,6 +148,29 @@ def parse(text: str) -> Terms:
     remaining = EXCLUDED.sub(" ", folded)
     wanted = [word for word in WORD.findall(remaining) if word != "or"]
     return Terms(tuple(dict.fromkeys(wanted))[:MAX_WORDS], excluded)
+
+
+# --- Every word somewhere: the lists' text filters -----------------------------------------------
+
+
+def contains_all_words(rows: QuerySet, columns: Iterable[str], text: str) -> QuerySet:
+    """`rows` where every word of `text` (split on spaces) occurs in one of `columns`, anywhere in
+    it, case and accents aside: "reunion" finds "Réunions", "2026/77" finds "2026/77-1".
+
+    A NUL or lone surrogate is dropped and at most MAX_LENGTH characters are read (clean_text);
+    no word leaves `rows` as they are.
+    """
+    words = clean_text(text).split()
+    columns = list(columns)
+    if not words or not columns:
+        return rows
+    vendor = connections[rows.db].vendor
+    for word in words:
+        wanted = _folded(Value(word), vendor)
+        rows = rows.filter(
+            reduce(operator.or_, (Q(Contains(_folded(F(column), vendor), wanted)) for column in columns))
+        )
+    return rows
 
 
 # --- Highlighting -------------------------------------------------------------------------------

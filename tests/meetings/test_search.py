@@ -2,7 +2,8 @@
 language, accents ignored, matching words highlighted, in a fixed number of queries.
 
 Runs on SQLite and, with DATABASE_URL=postgres://…, on PostgreSQL (full-text search, unaccent);
-the stemming tests need PostgreSQL.
+the stemming tests need PostgreSQL. `contains_all_words`, the lists' text filter, is tested here
+on both databases too.
 """
 
 import pytest
@@ -12,8 +13,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from meetings.models import AgendaItem, Decision, Invitation, Minutes, MinutesItem
-from meetings.search import Terms, fold, highlight, parse, search, snippet
+from meetings.models import AgendaItem, Decision, Invitation, Meeting, Minutes, MinutesItem
+from meetings.search import Terms, contains_all_words, fold, fold_text, highlight, parse, search, snippet
 from tests.meetings.factories import invite, make_document, make_meeting, speaks
 from tests.meetings.minutes_factories import held_meeting, make_minutes
 
@@ -238,6 +239,62 @@ def test_folding_and_parsing():
     assert not parse("!!! ...")
 
 
+# --- contains_all_words: the lists' text filter, on both databases -------------------------------
+
+TITLES = ("title_en", "title_fr", "title_nl")
+
+
+def _titled(group, title_fr: str, **fields) -> Meeting:
+    return make_meeting(group, title_en="Plenary", title_nl="Plenaire", title_fr=title_fr, **fields)
+
+
+def _matching(text: str) -> set[str]:
+    rows = contains_all_words(Meeting.objects.all(), TITLES, text)
+    return set(rows.values_list("title_fr", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("reunion", True),  # without its accent
+        ("RÉUNIONS", True),  # capitals, with the accent
+        ("union", True),  # anywhere in a word, not only at its start
+        ("oeuvre", True),  # a ligature spelled out
+        ("Œuvre", True),
+        ("d’oeuvre", True),  # a typographic apostrophe for a straight one
+        ("strasse", True),
+        ("reunions plenary", True),  # every word, each in any column
+        ("reunion absent", False),
+        ("%", False),  # LIKE's wildcards are plain signs
+        ("_", False),
+        ("\\", False),
+    ],
+)
+def test_every_word_is_contained_case_and_accents_aside(group, query, found):
+    _titled(group, "Réunions sur la main-d'œuvre, Straße 5")
+
+    assert bool(_matching(query)) is found
+
+
+def test_a_word_with_an_accent_finds_a_column_written_without(group):
+    _titled(group, "Cooperation regionale")
+
+    assert _matching("coopération RÉGIONALE") == {"Cooperation regionale"}
+
+
+def test_no_word_leaves_the_rows_as_they_are(group):
+    _titled(group, "Réunion")
+    rows = Meeting.objects.all()
+
+    assert contains_all_words(rows, TITLES, "  \x00 ") is rows
+    assert contains_all_words(rows, (), "reunion") is rows
+
+
+def test_fold_text_keeps_spaces_and_signs():
+    assert fold_text("Main-d’Œuvre 2026/77") == "main-d'oeuvre 2026/77"
+    assert fold_text(None) is None
+
+
 # --- The page --------------------------------------------------------------------------------
 
 
@@ -337,6 +394,13 @@ def test_any_query_text_gives_a_page_never_a_server_error(client, focal_point, z
 def test_search_takes_any_text(focal_point, zanzibar, query):
     """Lone surrogates and NUL included, which no browser sends but a caller might."""
     assert len(search(focal_point, query)) == 5
+
+
+@odd_queries
+@given(query=st.text(max_size=40))
+def test_contains_all_words_takes_any_text(group, query):
+    """Lone surrogates and NUL included: no database error, whatever is typed."""
+    list(contains_all_words(Meeting.objects.all(), TITLES, query))
 
 
 # --- Stemming, on PostgreSQL -------------------------------------------------------------------
