@@ -184,6 +184,9 @@ def french_decision(group, chair):
         ("Création", True),
         ("2026/77", True),  # the number
         ("reseau absent", False),  # every word must match
+        ("d’un", True),  # a typographic apostrophe finds a straight one
+        ("%", False),  # LIKE's wildcards are plain signs
+        ("_", False),
         ("network", False),
     ],
 )
