@@ -6,7 +6,7 @@ chapters) are limited to what the reader may see, so a filter never reveals anot
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +23,7 @@ from core import date_window
 from core.forms import DateInput
 from core.i18n import localized
 from core.translated import translated_names
+from meetings.search import contains_all_words
 from members.models import Administration
 
 SEARCH_MAX_LENGTH = 100
@@ -71,7 +72,7 @@ class CommitmentFilter(django_filters.FilterSet):
         label=_("Search"),
         method="search",
         max_length=SEARCH_MAX_LENGTH,
-        help_text=_("Reference or title, in any language."),
+        help_text=_("Reference or title, in any language; accents may be left out."),
     )
     plan = _PlanFilter(
         label=_("Action plan"),
@@ -145,13 +146,9 @@ class CommitmentFilter(django_filters.FilterSet):
         )
 
     def search(self, queryset, name, value):
-        """Every word must appear in the reference or in the title in one of the languages."""
-        for word in value.split():
-            condition = Q(reference__icontains=word)
-            for column in translated_names("title"):
-                condition |= Q(**{f"{column}__icontains": word})
-            queryset = queryset.filter(condition)
-        return queryset
+        """Every word must appear in the reference or in the title in one of the languages, case and
+        accents aside (meetings.search.contains_all_words)."""
+        return contains_all_words(queryset, ["reference", *translated_names("title")], value)
 
     def owned_by(self, queryset, name, value):
         # Exists(), not a join: a commitment with several parts stays one row.

@@ -135,6 +135,22 @@ def test_filters_and_search_choose_the_rows(client, chair, plan_data, flanders, 
     assert shown == expected
 
 
+@pytest.mark.parametrize("query", ["marches publics", "MARCHES durables", "Marchés"])
+def test_a_french_title_is_found_without_its_accent(client, chair, plan_data, query):
+    """The same accent-blind match as the decisions register (meetings.search.contains_all_words),
+    on SQLite and on PostgreSQL."""
+    _sign_in(client, chair)
+    rows = _rows(client.get(TRACKER, {"q": query}))
+    assert ">2.1<" in rows and ">3.1<" not in rows
+
+
+def test_a_title_written_without_accents_is_found_with_them(client, chair, group, federal):
+    _plan, edition = make_plan(group, slug="plain")
+    make_commitment(edition, lead=federal, reference="7.2", title_en="", title_fr="Cooperation regionale")
+    _sign_in(client, chair)
+    assert ">7.2<" in _rows(client.get(TRACKER, {"q": "coopération régionale"}))
+
+
 def test_plan_edition_and_chapter_filters(client, chair, plan_data):
     shared = plan_data["shared"]
     _sign_in(client, chair)
