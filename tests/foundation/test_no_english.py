@@ -6,6 +6,7 @@ places) does not count: it is shown as entered.
 """
 
 import datetime
+import re
 
 import pytest
 from django.apps import apps
@@ -16,9 +17,9 @@ from django.utils import timezone
 
 from coordination.demo import load_demo_commitments
 from coordination.models import ActionPlan, Commitment, Indicator, Milestone, ReportingRound
-from meetings.demo import load_demo_meetings
+from meetings.demo import load_demo_meetings, load_demo_minutes
 from meetings.links import answer_token
-from meetings.models import AgendaItem, DocumentFile, Invitation, Meeting
+from meetings.models import AgendaItem, DocumentFile, Invitation, Meeting, Minutes
 from members import services
 from members.demo import DEMO_PASSWORD, load_demo_platform
 from members.models import Administration, Group, JoinInvitation, Member, Membership, User
@@ -56,6 +57,13 @@ NOT_PAGES = {
     "meetings:member-feed",
     "meetings:group-feed",
     "meetings:answers-remind",
+    "minutes:start",
+    "minutes:item-remove",
+    "minutes:comment-add",
+    "minutes:comment-settle",
+    "packs:status-json",
+    "packs:pack-pdf",
+    "packs:minutes-pdf",
     "coordination:part-remove",
     "coordination:evidence-download",
     "rounds:no-change",
@@ -99,6 +107,7 @@ def demo(db):
     load_demo_platform()
     load_demo_meetings()
     load_demo_commitments()
+    load_demo_minutes()
     chair = Member.objects.select_related("user").get(user__email="chair@example.org")
     member = Member.objects.select_related("user").get(user__email="member.flanders@example.org")
     platform = Group.objects.get(slug="mvo-platform")
@@ -192,6 +201,17 @@ def demo(db):
             "pk": Indicator.objects.filter(commitment__edition=edition).first().pk
         },
     }
+    # The held plenary's published minutes; the working group's, out for comments, for the pages
+    # that change minutes.
+    published = Minutes.objects.get(meeting__group=platform, status=Minutes.Status.PUBLISHED)
+    for_comments = Minutes.objects.get(status=Minutes.Status.FOR_COMMENTS)
+    for name in ("detail", "versions", "publish"):
+        kwargs[f"minutes:{name}"] = {"pk": published.meeting_id}
+    kwargs["minutes:diff"] = {"pk": published.meeting_id, "a": 1, "b": published.version}
+    for name in ("edit", "item-add", "send", "approve"):
+        kwargs[f"minutes:{name}"] = {"pk": for_comments.meeting_id}
+    kwargs["minutes:item-edit"] = {"pk": for_comments.meeting_id, "item_pk": for_comments.items.first().pk}
+    kwargs["packs:status"] = {"pk": plenary.pk}
     meeting_pages = {"detail", "edit", "agenda", "document-upload", "invitees", "circulate", "cancel"}
     meeting_pages |= {"answers", "attendance", "attendance-print", "answer-web"}
     meetings = list(Meeting.objects.order_by("starts_at"))
@@ -246,6 +266,13 @@ def _people_texts() -> tuple[str, ...]:
             # As typed, and as a page shows it (a text of several lines read as one line).
             texts.update(values)
             texts.update(" ".join(value.split()) for value in values)
+            # Minutes are written in Markdown: the page shows the pieces between the marks.
+            for value in values:
+                texts.update(
+                    piece.strip()
+                    for piece in re.split(r"\*\*|__|\n|^[-*] ", value, flags=re.M)
+                    if len(piece.strip()) > 2
+                )
     texts.update(name for name in User.objects.values_list("name", flat=True) if name)
     return tuple(sorted(texts, key=len, reverse=True))
 
