@@ -37,12 +37,14 @@ from coordination.models import (
     ProgressUpdate,
     ReportingRound,
 )
+from meetings import minutes as minutes_service
 from meetings.links import answer_token
-from meetings.models import Invitation, Meeting
+from meetings.models import Attendance, Invitation, Meeting, MinutesItem
 from members import services as member_services
 from members.models import GroupLink, JoinInvitation, Membership
 from tests.factories import GroupFactory, make_member
 from tests.meetings.factories import PDF, in_days, make_document, make_items, make_meeting
+from tests.meetings.minutes_factories import held_meeting, make_minutes
 
 Role = Membership.Role
 OUR_APPS = ("coordination.", "members.", "meetings.")
@@ -79,6 +81,12 @@ class Site:
     commitment: object = None
     evidence: object = None
     reporting_round: object = None
+    minutes: object = None
+    minutes_item: object = None
+    aob_item: object = None
+    minutes_comment: object = None
+    draft_meeting: object = None
+    approved_meeting: object = None
 
 
 @pytest.fixture
@@ -162,7 +170,25 @@ def site(db) -> Site:
     reporting_round = ReportingRound.objects.create(
         edition=edition, deadline=timezone.localdate() + timedelta(days=14), opened_by=chair
     )
+    minutes = _minutes_out_for_comments(past_meeting, chair, colleague, invitations)
+    # Draft minutes (to send for comments) and approved ones (to publish), each for a meeting held earlier.
+    draft_meeting = held_meeting(group, chair, days_ago=20)
+    make_minutes(draft_meeting, items=2, chair=chair, owner_administration=colleague.administration)
+    approved_meeting = held_meeting(group, chair, days_ago=40)
+    make_minutes(
+        approved_meeting,
+        items=2,
+        chair=chair,
+        owner_administration=colleague.administration,
+        status="approved",
+    )
     return Site(
+        minutes=minutes,
+        minutes_item=minutes.items.order_by("position").first(),
+        aob_item=minutes.items.get(agenda_item__isnull=True),
+        minutes_comment=minutes.comments.get(),
+        draft_meeting=draft_meeting,
+        approved_meeting=approved_meeting,
         reporting_round=reporting_round,
         plan=plan,
         commitment=commitment,
@@ -180,6 +206,42 @@ def site(db) -> Site:
         link=link,
         batch=batch,
     )
+
+
+def _minutes_out_for_comments(meeting, chair, colleague, invitations):
+    """The past meeting's minutes through the services: its agenda items, an item added at the meeting,
+    a decision and an action, sent for comments to those who attended, and the colleague's comment."""
+    make_items(meeting, 2)
+    for member in (chair, colleague):
+        Attendance.objects.create(
+            invitation=invitations[member.pk, meeting.pk], status=Attendance.Status.PRESENT
+        )
+    minutes = minutes_service.start_minutes(meeting=meeting, by=chair, language="en")
+    minutes_service.add_item(
+        minutes=minutes, by=chair, title={"en": "Any other business"}, summary={"en": "The next dates."}
+    )
+    first = MinutesItem.objects.filter(minutes=minutes).order_by("position").first()
+    minutes_service.save_item(
+        item=first,
+        by=chair,
+        summary={"en": "The group discussed the **plan**."},
+        decisions=[minutes_service.DecisionText(text={"en": "The group approves the plan."})],
+        actions=[
+            minutes_service.ActionText(
+                text={"en": "Send the figures."},
+                owner_administration=colleague.administration,
+                owner=colleague,
+                due_date=timezone.localdate() + timedelta(days=30),
+                status="open",
+            )
+        ],
+    )
+    minutes_service.send_for_comments(
+        minutes=minutes, by=chair, audience="attendees", deadline=timezone.now() + timedelta(days=7)
+    )
+    minutes_service.add_comment(minutes=minutes, by=colleague, text="Add the figures of 2025.", item=first)
+    minutes.refresh_from_db()
+    return minutes
 
 
 def path_arguments(site: Site) -> dict[str, dict]:
@@ -232,8 +294,33 @@ def path_arguments(site: Site) -> dict[str, dict]:
         "meetings:answer-web": meeting,
         "meetings:answer-for": {**meeting, "invitation_pk": site.colleague_invitation.pk},
         **commitment_path_arguments(site),
+        **minutes_path_arguments(site),
         **round_path_arguments(site),
         **tracker_path_arguments(site),
+    }
+
+
+def minutes_path_arguments(site: Site) -> dict[str, dict]:
+    """The minutes out for comments for most pages; draft minutes to send, approved ones to publish."""
+    held = {"pk": site.past_meeting.pk}
+    return {
+        "minutes:detail": held,
+        "minutes:start": {"pk": site.meeting.pk},
+        "minutes:edit": held,
+        "minutes:item-add": held,
+        "minutes:item-edit": {**held, "item_pk": site.minutes_item.pk},
+        "minutes:item-remove": {**held, "item_pk": site.aob_item.pk},
+        "minutes:send": {"pk": site.draft_meeting.pk},
+        "minutes:comment-add": held,
+        "minutes:comment-settle": {**held, "comment_pk": site.minutes_comment.pk},
+        "minutes:approve": held,
+        "minutes:publish": {"pk": site.approved_meeting.pk},
+        "minutes:versions": held,
+        "minutes:diff": {**held, "a": 1, "b": site.minutes.version},
+        "packs:status": {"pk": site.meeting.pk},
+        "packs:status-json": {"pk": site.meeting.pk},
+        "packs:pack-pdf": {"pk": site.meeting.pk},
+        "packs:minutes-pdf": {"pk": site.past_meeting.pk},
     }
 
 
@@ -515,6 +602,22 @@ def valid_values(site: Site) -> dict[str, dict[str, str]]:
             "role": Role.MEMBER,
         },
         "members:public-link-add": {"link-title_en": "Report", "link-url": "https://example.org/report"},
+        **minutes_valid_values(site),
+    }
+
+
+def minutes_valid_values(site: Site) -> dict[str, dict[str, str]]:
+    deadline = timezone.localtime() + timedelta(days=10)
+    return {
+        "minutes:start": {"language": "en"},
+        "minutes:edit": {"language": "en", "chair": str(site.chair.pk)},
+        "minutes:item-add": {"title_en": "Any other business", "summary_en": "Dates."},
+        # The item page as shown (its decision and action filled in) is valid: only the title changes.
+        "minutes:item-edit": {"title_en": "Progress report"},
+        "minutes:send": {"audience": "attendees", "deadline": f"{deadline:%Y-%m-%dT%H:%M}"},
+        "minutes:comment-add": {"text": "Add the figures of 2025."},
+        "minutes:comment-settle": {"decision": "accept", "reply": "Added."},
+        "minutes:approve": {"how": "chair"},
     }
 
 
@@ -685,6 +788,37 @@ def test_query_strings_never_give_a_server_error(client, site, name):
             transaction.set_rollback(True)
 
     check()
+
+
+MINUTES_FORMS = {
+    "minutes:detail": ["minutes:comment-add", "minutes:comment-settle"],
+    "minutes:edit": ["minutes:edit"],
+    "minutes:item-add": ["minutes:item-add"],
+    "minutes:item-edit": ["minutes:item-edit"],
+    "minutes:send": ["minutes:send"],
+    "minutes:approve": ["minutes:approve"],
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", sorted(MINUTES_FORMS))
+def test_the_minutes_forms_are_fuzzed_from_a_valid_baseline(client, site, page):
+    """Each minutes form, as its page shows it with the valid values filled in, is accepted."""
+    _signed_in(client, site)
+    path = _url(site, page)
+    response = client.get(path)
+    assert response.status_code == 200, path
+    baselines = valid_values(site)
+    found = {}
+    for form in page_forms(response.content.decode(), path):
+        action = urlsplit(form.action).path or path
+        found.setdefault(resolve(action).view_name, (action, form))
+    for action_name in MINUTES_FORMS[page]:
+        action, form = found[action_name]
+        with transaction.atomic():
+            response = client.post(action, _baseline_data(form, baselines.get(action_name, {})))
+            assert response.status_code == 302 and not refused(response), (action_name, response.status_code)
+            transaction.set_rollback(True)
 
 
 # A form shown on several pages (the language switcher, the answer buttons) or once per row
