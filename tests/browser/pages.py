@@ -2,7 +2,8 @@
 
 from coordination.demo import CSR_SLUG, NAP_SLUG
 from coordination.models import Commitment, ReportingRound
-from meetings.models import Meeting
+from meetings.demo import load_demo_minutes
+from meetings.models import Meeting, Minutes, MinutesVersion
 from members.demo import DEMO_PASSWORD
 from members.models import Member
 
@@ -22,7 +23,17 @@ MEMBER_EMAILS = ["chair@example.org", "member.wallonia@example.org"]
 
 def member_paths(email: str, demo: Meeting) -> list[str]:
     """The pages the demo account `email` visits, around the upcoming demo plenary `demo`."""
-    held = Meeting.objects.get(status=Meeting.Status.HELD)
+    load_demo_minutes()  # as `seed_demo` does; nothing when the demo already has them
+    published = Minutes.objects.select_related("meeting").get(status=Minutes.Status.PUBLISHED)
+    held = published.meeting  # the held plenary
+    # The versions every reader of the published minutes sees: the approved and published ones.
+    shown = MinutesVersion.objects.filter(
+        minutes=published, status__in=[Minutes.Status.APPROVED, Minutes.Status.PUBLISHED]
+    ).order_by("number")
+    first_shown, last_shown = shown.first().number, shown.last().number
+    # A working group's minutes, out for comments: the chair edits and approves them.
+    out_for_comments = Minutes.objects.get(status=Minutes.Status.FOR_COMMENTS)
+    draft_item = out_for_comments.items.order_by("position", "pk").first()
     starts = demo.starts_at
     # A demo commitment carried by the federal level and each region.
     shared = Commitment.objects.get(edition__plan__slug=CSR_SLUG, reference="1.6")
@@ -59,6 +70,13 @@ def member_paths(email: str, demo: Meeting) -> list[str]:
         f"/commitments/rounds/{open_round.pk}/compare/",
         f"/commitments/rounds/{closed_round.pk}/compare/",
         "/commitments/overdue/",
+        f"/meetings/{held.pk}/minutes/",
+        f"/meetings/{held.pk}/minutes/versions/",
+        f"/meetings/{held.pk}/minutes/versions/{first_shown}/{last_shown}/",
+        "/decisions/",
+        "/decisions/?q=plan",
+        "/search/?q=plan",
+        f"/meetings/{demo.pk}/pack/",
     ]
     if email.startswith("chair"):
         paths += [
@@ -86,6 +104,9 @@ def member_paths(email: str, demo: Meeting) -> list[str]:
             f"/commitments/plans/{CSR_SLUG}/import/",
             f"/commitments/plans/{CSR_SLUG}/rounds/open/",
             f"/commitments/rounds/{open_round.pk}/close/",
+            f"/meetings/{out_for_comments.meeting_id}/minutes/items/{draft_item.pk}/edit/",
+            f"/meetings/{out_for_comments.meeting_id}/minutes/approve/",
+            f"/meetings/{out_for_comments.meeting_id}/minutes/edit/",
         ]
     return paths
 
