@@ -13,15 +13,20 @@ from coordination.models import (
     ReportingRound,
     RoundSnapshot,
 )
-from meetings.models import DocumentFile, Meeting
+from meetings.models import DocumentFile, Meeting, Minutes
 from members.demo import DEMO_PASSWORD
 from members.models import Administration, Group, Member, Membership, User
+from members.outbox import Kind, OutboundMessage
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_platform_loads_a_realistic_network_and_twice_changes_nothing(client):
-    call_command("seed_demo", "--force", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def test_demo_platform_loads_a_realistic_network_and_twice_changes_nothing(
+    client, django_capture_on_commit_callbacks
+):
+    # As outside a test: what waits for the commit (approved minutes becoming commitments) runs.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--force", stdout=open("/dev/null", "w"))  # noqa: SIM115
     counts = (
         Administration.objects.count(),
         Member.objects.count(),
@@ -35,8 +40,19 @@ def test_demo_platform_loads_a_realistic_network_and_twice_changes_nothing(clien
         Membership.objects.count(),
         Group.objects.count(),
     )
-    assert Meeting.objects.count() == 3
-    assert Meeting.objects.filter(status=Meeting.Status.HELD).count() == 1
+    assert Meeting.objects.count() == 4
+    assert Meeting.objects.filter(status=Meeting.Status.HELD).count() == 2
+    # The held plenary's minutes are published, with numbered decisions and action items that became
+    # commitments; a working group's minutes are out for comments.
+    published = Minutes.objects.get(status=Minutes.Status.PUBLISHED)
+    assert published.meeting.kind == Meeting.Kind.PLENARY
+    assert published.decisions.exclude(number="").count() >= 3 and published.actions.count() >= 2
+    assert Commitment.objects.filter(action_item__minutes=published).count() == published.actions.count()
+    assert published.meeting.invitations.filter(attendance__isnull=False).count() >= 30
+    assert Minutes.objects.filter(status=Minutes.Status.FOR_COMMENTS, meeting__group__slug="nap-bhr").exists()
+    assert Minutes.objects.count() == 2  # the second run added none
+    # Their emails are the demo's past: nothing is left for the worker to send.
+    assert not OutboundMessage.objects.filter(kind=Kind.MINUTES, status=OutboundMessage.Status.QUEUED).exists()
     plenary = Meeting.objects.filter(kind=Meeting.Kind.PLENARY).upcoming().get()
     assert plenary.agenda_items.count() >= 5 and plenary.invitations.count() >= 30
     assert set(DocumentFile.objects.values_list("language", flat=True)) >= {"nl", "fr"}

@@ -13,6 +13,12 @@ from tests.factories import make_member
 from tests.meetings.helpers import invite, make_meeting
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_answer_rate_limit(settings):
+    """These tests try every example link from one address: more than the answer links' rate limit."""
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "answer_link": "1000/m/ip"}
 Source = Invitation.Source
 # Any link to the one-click answer page, wherever it points.
 ANSWER_LINK = re.compile(r"https?://[^/\s\"<>]+(/meetings/answer/([^/\s\"<>?]+)/)(?:\?a=(\w+))?")
