@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from coordination.demo import load_demo_commitments
-from meetings.demo import load_demo_meetings
+from meetings.demo import load_demo_meetings, load_demo_minutes
 from meetings.models import Meeting
 from members.demo import load_demo_platform
 
@@ -55,5 +55,6 @@ def demo(db):
     """The demo platform of `make run`; returns its upcoming plenary meeting."""
     load_demo_platform()
     load_demo_meetings()
+    load_demo_minutes()
     load_demo_commitments()
     return Meeting.objects.filter(kind=Meeting.Kind.PLENARY).upcoming().get()

@@ -2,7 +2,6 @@
 
 from coordination.demo import CSR_SLUG, NAP_SLUG
 from coordination.models import Commitment, ReportingRound
-from meetings.demo import load_demo_minutes
 from meetings.models import Meeting, Minutes, MinutesVersion
 from members.demo import DEMO_PASSWORD
 from members.models import Member
@@ -23,7 +22,6 @@ MEMBER_EMAILS = ["chair@example.org", "member.wallonia@example.org"]
 
 def member_paths(email: str, demo: Meeting) -> list[str]:
     """The pages the demo account `email` visits, around the upcoming demo plenary `demo`."""
-    load_demo_minutes()  # as `seed_demo` does; nothing when the demo already has them
     published = Minutes.objects.select_related("meeting").get(status=Minutes.Status.PUBLISHED)
     held = published.meeting  # the held plenary
     # The versions every reader of the published minutes sees: the approved and published ones.

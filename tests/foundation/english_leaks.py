@@ -26,7 +26,7 @@ _PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\{.*?\}\}|\{\w*\}|<[^>]+>")
 ALSO_NATIVE = {
     "nl": {"Download", "Agenda of"},
     "fr": {"Agenda", "Comment", "Contact", "Date", "Invitation"},
-    "de": set(),
+    "de": {"Version"},
 }
 _SPACES = re.compile(r"[ \t\n\r\f\v]+")
 _ENTRY = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(".*")$')
