@@ -935,6 +935,8 @@ class SendForCommentsForm(forms.Form):
         widget=forms.RadioSelect,
     )
     deadline = forms.DateTimeField(label=_("Comments by"), widget=DateTimeInput, input_formats=[DATETIME_INPUT])
+    # Offered once the minutes are out for comments: a new deadline may go without a new email.
+    notify = forms.BooleanField(label=_("Email them again with the new deadline"), required=False, initial=True)
 
     def clean_deadline(self):
         value = self.cleaned_data["deadline"]

@@ -355,25 +355,35 @@ def _batch_title(label: str, minutes: Minutes, by: Member) -> str:
 
 
 @transaction.atomic
-def send_for_comments(*, minutes: Minutes, by: Member, audience: str, deadline: datetime) -> int:
+def send_for_comments(
+    *, minutes: Minutes, by: Member, audience: str, deadline: datetime, notify: bool = True
+) -> int:
     """Open draft minutes for comments until `deadline`; email the audience a link (never the
-    text). Returns the number of emails queued."""
+    text). Minutes already out for comments take the new deadline and audience, and the audience
+    is emailed again when `notify`. Returns the number of emails queued."""
     minutes = _lock(minutes)
     _require_manager(by, minutes.meeting)
-    if minutes.status != Status.DRAFT:
-        raise ValidationError(_("Only draft minutes can be sent for comments."))
+    if minutes.status not in {Status.DRAFT, Status.FOR_COMMENTS}:
+        raise ValidationError(_("Approved minutes can no longer be sent for comments."))
     if audience not in Audience.values:
         raise ValidationError({"audience": _("Choose who receives the minutes for comments.")})
     if deadline is None or deadline <= timezone.now():
         raise ValidationError({"deadline": _("The deadline for comments must be in the future.")})
+    again = minutes.status == Status.FOR_COMMENTS
     now = timezone.now()
-    minutes.status = Status.FOR_COMMENTS
     minutes.comment_audience, minutes.comment_deadline = audience, deadline
-    minutes.sent_for_comments_by, minutes.sent_for_comments_at = by, now
-    minutes.save()
-    _record_version(minutes, by)
+    if again:
+        minutes.save(update_fields=["comment_audience", "comment_deadline", "updated_at"])
+        if not notify:
+            return 0
+        batch = f"minutes-{minutes.pk}-comments-v{minutes.version}-{now:%Y%m%d%H%M%S}"
+    else:
+        minutes.status = Status.FOR_COMMENTS
+        minutes.sent_for_comments_by, minutes.sent_for_comments_at = by, now
+        minutes.save()
+        _record_version(minutes, by)
+        batch = f"minutes-{minutes.pk}-comments-v{minutes.version}"
     recipients = comment_audience(minutes, audience)
-    batch = f"minutes-{minutes.pk}-comments-v{minutes.version}"
     title = _batch_title(_("Minutes for comments"), minutes, by)
     for member in recipients:
         _queue(emails.minutes_for_comments_email(member, minutes), member, batch=batch, title=title, by=by)

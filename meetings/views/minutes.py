@@ -353,22 +353,29 @@ def item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @member_required
 def send_for_comments(request: HttpRequest, pk: int) -> HttpResponse:
     minutes = _minutes(request, pk, manage=True)
-    form = SendForCommentsForm(data=posted(request))
+    again = minutes.status == Status.FOR_COMMENTS
+    initial = {"audience": minutes.comment_audience, "deadline": minutes.comment_deadline} if again else {}
+    form = SendForCommentsForm(data=posted(request), initial=initial)
     if form.is_valid():
+        notify = form.cleaned_data["notify"] or not again
         try:
             count = service.send_for_comments(
                 minutes=minutes,
                 by=request.member,
                 audience=form.cleaned_data["audience"],
                 deadline=form.cleaned_data["deadline"],
+                notify=notify,
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            text = ngettext(
-                "Sent for comments to %(count)d person.", "Sent for comments to %(count)d people.", count
-            )
-            messages.success(request, text % {"count": count})
+            if notify:
+                text = ngettext(
+                    "Sent for comments to %(count)d person.", "Sent for comments to %(count)d people.", count
+                )
+                messages.success(request, text % {"count": count})
+            else:
+                messages.success(request, _("The deadline for comments is changed; nobody was emailed."))
             return redirect("minutes:detail", pk=pk)
     context = {"meeting": minutes.meeting, "minutes": minutes, "form": form}
     return render(request, "meetings/minutes_send.html", context)

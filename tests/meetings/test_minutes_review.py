@@ -1,0 +1,79 @@
+"""Fixes from the review of the minutes feature: each test failed before its fix."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings import minutes as service
+from meetings.models import Minutes
+from members.outbox import Kind, OutboundMessage
+from tests.meetings.factories import make_items, speaks
+from tests.meetings.minutes_factories import attended, held_meeting
+
+pytestmark = pytest.mark.django_db
+
+
+def _minutes(group, secretariat, items: int = 2) -> Minutes:
+    meeting = held_meeting(group, secretariat)
+    make_items(meeting, items)
+    return service.start_minutes(meeting=meeting, by=secretariat, language="en")
+
+
+def _url(name: str, minutes: Minutes, *args) -> str:
+    return reverse(f"minutes:{name}", args=[minutes.meeting_id, *args])
+
+
+def _in(days: int):
+    return timezone.now() + timedelta(days=days)
+
+
+# --- Out for comments: a new deadline, sending again -------------------------------------------
+
+
+def test_minutes_out_for_comments_take_a_later_deadline_and_can_be_sent_again(group, secretariat, focal_point):
+    minutes = _minutes(group, secretariat)
+    attended(minutes.meeting, focal_point)
+    service.send_for_comments(minutes=minutes, by=secretariat, audience="attendees", deadline=_in(3))
+    version = Minutes.objects.get().version
+
+    later = _in(10)
+    count = service.send_for_comments(minutes=minutes, by=secretariat, audience="attendees", deadline=later)
+    minutes.refresh_from_db()
+    assert count == 1
+    assert (minutes.status, minutes.comment_deadline, minutes.version) == ("for_comments", later, version)
+    assert OutboundMessage.objects.filter(kind=Kind.MINUTES, to_email=focal_point.user.email).count() == 2
+
+    quiet = _in(12)
+    assert service.send_for_comments(
+        minutes=minutes, by=secretariat, audience="group", deadline=quiet, notify=False
+    ) == 0
+    minutes.refresh_from_db()
+    assert (minutes.comment_deadline, minutes.comment_audience) == (quiet, "group")
+    assert OutboundMessage.objects.filter(kind=Kind.MINUTES).count() == 2
+
+
+def test_approved_minutes_cannot_be_sent_for_comments(group, chair, secretariat):
+    minutes = _minutes(group, secretariat)
+    service.approve(minutes=minutes, by=chair)
+    with pytest.raises(ValidationError):
+        service.send_for_comments(minutes=minutes, by=secretariat, audience="group", deadline=_in(3))
+    assert Minutes.objects.get().status == "approved"
+
+
+def test_the_secretariat_extends_the_deadline_from_the_minutes_page(client, group, secretariat, focal_point):
+    minutes = _minutes(group, secretariat)
+    service.send_for_comments(minutes=minutes, by=secretariat, audience="group", deadline=_in(3))
+    client.force_login(speaks(secretariat, "en").user)
+    page = client.get(_url("detail", minutes)).content.decode()
+    assert _url("send", minutes) in page
+    form = client.get(_url("send", minutes))
+    assert form.status_code == 200 and 'name="notify"' in form.content.decode()
+    new = timezone.localtime(_in(9)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(_url("send", minutes), {"audience": "group", "deadline": new})
+    assert response.status_code == 302
+    minutes.refresh_from_db()
+    assert timezone.localtime(minutes.comment_deadline).strftime("%Y-%m-%dT%H:%M") == new
+    assert not OutboundMessage.objects.filter(kind=Kind.MINUTES, batch__contains="-comments-v2-").exists()
