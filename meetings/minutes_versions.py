@@ -75,12 +75,34 @@ def snapshot(minutes: Minutes, items: list[MinutesItem] | None = None) -> dict:
     }
 
 
-def _in(texts: dict, language: str) -> str:
-    """The text in `language`, or the first one filled in (core.i18n.fallback_order)."""
+def _in_with_code(texts: dict, language: str) -> tuple[str, str]:
+    """(the text in `language` or the first one filled in (core.i18n.fallback_order), its language);
+    ("", "") when none is filled in."""
     for code in fallback_order(language):
         if texts.get(code):
-            return texts[code]
-    return ""
+            return texts[code], code
+    return "", ""
+
+
+def _in(texts: dict, language: str) -> str:
+    return _in_with_code(texts, language)[0]
+
+
+def _item_texts(item: dict) -> list[dict]:
+    """Every translated text of a snapshot item: title, summary, decisions, actions."""
+    return [
+        item.get("title", {}),
+        item.get("summary", {}),
+        *(decision.get("text", {}) for decision in item.get("decisions", [])),
+        *(action.get("text", {}) for action in item.get("actions", [])),
+    ]
+
+
+def item_language(item: dict, language: str) -> str:
+    """The language an item is shown in when every one of its texts falls back to the same other
+    language than `language` (for a `lang` attribute); "" when they are in `language` or mixed."""
+    codes = {code for texts in _item_texts(item) if (code := _in_with_code(texts, language)[1])}
+    return codes.pop() if len(codes) == 1 and language not in codes else ""
 
 
 def item_text(item: dict, language: str) -> str:
@@ -115,6 +137,14 @@ class ItemDifference:
     title: str
     state: str  # "same", "changed", "added", "removed"
     html: SafeString
+    title_lang: str = ""  # the title's language when it is not the reader's (fallback)
+    lang: str = ""  # the texts' language when all fall back to one other language
+
+
+def _difference(item: dict, state: str, html: SafeString, language: str) -> ItemDifference:
+    title, code = _in_with_code(item.get("title", {}), language)
+    title_lang = code if code and code != language else ""
+    return ItemDifference(title, state, html, title_lang, item_language(item, language))
 
 
 def diff(old: dict, new: dict, language: str) -> list[ItemDifference]:
@@ -127,29 +157,20 @@ def diff(old: dict, new: dict, language: str) -> list[ItemDifference]:
         # Items of the old version that are gone, shown before the first new item that followed them.
         while old_order and old_order[0] not in new_ids:
             gone = old_items[old_order.pop(0)]
-            result.append(
-                ItemDifference(
-                    _in(gone["title"], language), "removed", inline_diff(item_text(gone, language), "")
-                )
-            )
+            result.append(_difference(gone, "removed", inline_diff(item_text(gone, language), ""), language))
         if old_order and old_order[0] == item["id"]:
             old_order.pop(0)
         elif item["id"] in old_order:
             old_order.remove(item["id"])
         text = item_text(item, language)
-        title = _in(item["title"], language)
         before = old_items.get(item["id"])
         if before is None:
-            result.append(ItemDifference(title, "added", inline_diff("", text)))
+            result.append(_difference(item, "added", inline_diff("", text), language))
             continue
         old_text = item_text(before, language)
         state = "same" if old_text == text else "changed"
-        result.append(ItemDifference(title, state, inline_diff(old_text, text)))
+        result.append(_difference(item, state, inline_diff(old_text, text), language))
     for pk in old_order:
         gone = old_items[pk]
-        result.append(
-            ItemDifference(
-                _in(gone["title"], language), "removed", inline_diff(item_text(gone, language), "")
-            )
-        )
+        result.append(_difference(gone, "removed", inline_diff(item_text(gone, language), ""), language))
     return result

@@ -11,12 +11,13 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors, posted
+from core.i18n import page_language
 from meetings import minutes as service
 from meetings.access import (
     get_meeting_for,
@@ -179,7 +180,6 @@ def _detail(request: HttpRequest, minutes: Minutes, *, comment_form=None, commen
         "open_comments": sum(
             1 for c in by_item.values() for x in c if x.status == MinutesComment.Status.OPEN
         ),
-        "page_language": translation.get_language(),
     }
     status = 400 if comment_form is not None and comment_form.errors else 200
     return render(request, "meetings/minutes_detail.html", context, status=status)
@@ -522,6 +522,6 @@ def version_diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
         "minutes": minutes,
         "old": old,
         "new": new,
-        "items": diff(old.content, new.content, translation.get_language()),
+        "items": diff(old.content, new.content, page_language()),
     }
     return render(request, "meetings/minutes_diff.html", context)

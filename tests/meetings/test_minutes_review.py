@@ -77,3 +77,23 @@ def test_the_secretariat_extends_the_deadline_from_the_minutes_page(client, grou
     minutes.refresh_from_db()
     assert timezone.localtime(minutes.comment_deadline).strftime("%Y-%m-%dT%H:%M") == new
     assert not OutboundMessage.objects.filter(kind=Kind.MINUTES, batch__contains="-comments-v2-").exists()
+
+
+# --- The difference of two versions marks text in another language --------------------------------
+
+
+def test_the_difference_marks_an_item_shown_in_a_fallback_language(client, group, secretariat):
+    minutes = _minutes(group, secretariat, items=1)
+    item = minutes.items.get()
+    service.save_item(
+        item=item,
+        by=secretariat,
+        title={"en": "Budget"},
+        summary={"en": "Figures for the year."},
+        decisions=[],
+        actions=[],
+    )
+    client.force_login(speaks(secretariat, "fr").user)
+    page = client.get(_url("diff", minutes, 1, 2)).content.decode()
+    assert '<span lang="en">Budget</span>' in page
+    assert '<div class="diff prose" lang="en">' in page
