@@ -30,7 +30,7 @@ run: setup
 	@echo "Serving Concerto on http://$(HOST):$(PORT)/ (links in emails: $(SITE_URL)/). Ctrl-C stops."
 	@$(PY) manage.py mail_destination
 	@trap 'kill $$worker $$mail $$reminders $$commitments $$sync 2>/dev/null; wait $$worker $$mail $$reminders $$commitments $$sync 2>/dev/null' EXIT INT TERM; \
-	  $(PY) manage.py db_worker --interval 1 & worker=$$!; \
+	  $(PY) manage.py run_worker --interval 1 & worker=$$!; \
 	  $(PY) manage.py send_queued_mail --loop 60 & mail=$$!; \
 	  $(PY) manage.py send_meeting_reminders --loop & reminders=$$!; \
 	  $(PY) manage.py send_commitment_reminders --loop & commitments=$$!; \

@@ -2,12 +2,17 @@
 
 import logging
 import smtplib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from django.db import DatabaseError, connection
 from django.db.models import Case, F, Q, Value, When
-from django.tasks import task
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django.utils.translation import gettext_noop
+from django_tasks_db.models import DBTaskResult
 
 from members.emails import build_email
 from members.outbox import Kind, OutboundMessage
@@ -102,7 +107,8 @@ def deliver_message(message_id: int) -> str:
     try:
         # Building is inside the try too: a row that cannot be built fails, it is not left "sending".
         email = build_email(message)
-        email.send()
+        with renewed_claim(message.pk):
+            email.send()
     except Exception as error:
         return _record_failure(message, error)
 
@@ -213,6 +219,11 @@ def requeue_stale_messages(older_than: timedelta = OUTBOX_STALE_AFTER) -> int:
     accepted the message, receiving mail systems see the same message, not a new one.
     A row that was interrupted on every one of its attempts fails instead of looping forever.
     """
+    return len(_requeue_stale(older_than))
+
+
+def _requeue_stale(older_than: timedelta) -> list[int]:
+    """requeue_stale_messages(), returning the ids of the rows put back in the queue."""
     now = timezone.now()
     stale = OutboundMessage.objects.filter(status=Status.SENDING, status_changed_at__lte=now - older_than)
     stale.filter(attempts__gte=MAX_ATTEMPTS).update(
@@ -221,9 +232,134 @@ def requeue_stale_messages(older_than: timedelta = OUTBOX_STALE_AFTER) -> int:
         last_error=FAILED_INTERRUPTED,
         status_changed_at=now,
     )
-    return stale.update(
+    ids = list(stale.values_list("pk", flat=True))
+    if not ids:
+        return []
+    # The same conditions again: a row whose worker renewed its claim meanwhile stays with it.
+    stale.filter(pk__in=ids).update(
         status=Status.QUEUED,
         next_attempt_at=None,
         last_error=REQUEUED_INTERRUPTED,
         status_changed_at=now,
     )
+    return list(
+        OutboundMessage.objects.filter(pk__in=ids, status=Status.QUEUED, status_changed_at=now).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+# A worker sending a row holds it for SENDING_LEASE from its claim, and renews the claim
+# (status_changed_at) every SENDING_RENEW_EVERY while the provider has not answered. A row still
+# "sending" whose claim is older than the lease belongs to a worker that no longer runs (killed,
+# out of memory, its machine gone): a restarted worker puts it back at once (recover_deliveries),
+# rather than after the quarter of an hour the periodic flush waits.
+SENDING_LEASE = timedelta(seconds=60)
+SENDING_RENEW_EVERY = timedelta(seconds=15)
+# A send is bounded by the provider's timeouts (30 s for SMTP); past this the claim is no longer
+# renewed, so a send stuck for good still ends up back in the queue.
+SENDING_RENEW_AT_MOST = timedelta(minutes=10)
+# How often a running worker looks for what a stopped one left (see run_worker).
+RECOVERY_EVERY = timedelta(seconds=15)
+
+WORKER_STOPPED = gettext_noop(
+    "The worker running this task stopped before it finished (killed or crashed); "
+    "its message was put back in the queue."
+)
+
+
+@contextmanager
+def renewed_claim(message_id: int) -> Iterator[None]:
+    """Keep renewing this worker's claim on a "sending" row while the block runs.
+
+    A thread does it, since the block waits on the provider; the thread dies with the process,
+    so a killed worker's claim runs out SENDING_LEASE after its last renewal.
+    """
+    done = threading.Event()
+    renewer = threading.Thread(
+        target=_renew_claim, args=(message_id, done), name=f"outbox-claim-{message_id}", daemon=True
+    )
+    renewer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        renewer.join()
+
+
+def _renew_claim(message_id: int, done: threading.Event) -> None:
+    started = timezone.now()
+    used_database = False
+    try:
+        while not done.wait(SENDING_RENEW_EVERY.total_seconds()):
+            if timezone.now() - started > SENDING_RENEW_AT_MOST:
+                return
+            used_database = True
+            try:
+                OutboundMessage.objects.filter(pk=message_id, status=Status.SENDING).update(
+                    status_changed_at=timezone.now()
+                )
+            except DatabaseError as error:
+                # One missed renewal is no harm: the lease outlasts several.
+                logger.warning("Could not renew the claim on outbox message %s: %s", message_id, error)
+    finally:
+        if used_database:
+            connection.close()  # this thread's own connection
+
+
+def recover_deliveries(lease: timedelta = SENDING_LEASE) -> list[int]:
+    """Put back and schedule what a worker that stopped left behind. Returns the message ids scheduled.
+
+    Two traces of such a worker: rows "sending" whose claim ran out (killed while the provider
+    was answering), and deliver_message tasks marked running for longer than the lease whose
+    row is not being sent (killed just before or after sending). Those tasks are marked failed
+    (they would show as running for ever) and their rows, if still queued, get a new task.
+    Exactly once still holds: whoever delivers first claims the row with a conditional UPDATE,
+    and a row already sent is never claimed again.
+    """
+    scheduled = set(_requeue_stale(lease))
+    cutoff = timezone.now() - lease
+    abandoned = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, task_path=deliver_message.module_path, started_at__lte=cutoff
+    ).values_list("pk", "args_kwargs")
+    tasks_by_message: dict[int, list] = {}
+    for pk, args_kwargs in abandoned:
+        message_id = _message_id_of(args_kwargs)
+        if message_id is not None:
+            tasks_by_message.setdefault(message_id, []).append(pk)
+    if tasks_by_message:
+        # A row "sending" under a live claim is in the hands of a running worker: its task stays.
+        held = set(
+            OutboundMessage.objects.filter(
+                pk__in=tasks_by_message, status=Status.SENDING, status_changed_at__gt=cutoff
+            ).values_list("pk", flat=True)
+        )
+        dead = [pk for message_id, pks in tasks_by_message.items() if message_id not in held for pk in pks]
+        DBTaskResult.objects.filter(pk__in=dead, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=timezone.now(),
+            exception_class_path="",
+            traceback=WORKER_STOPPED,
+            return_value=None,
+        )
+        scheduled |= set(tasks_by_message) - held
+    due = OutboundMessage.objects.filter(pk__in=scheduled, status=Status.QUEUED).values_list(
+        "pk", "next_attempt_at"
+    )
+    now = timezone.now()
+    ids = []
+    for message_id, next_attempt_at in due.order_by("pk"):
+        schedule_delivery(message_id, next_attempt_at if next_attempt_at and next_attempt_at > now else None)
+        ids.append(message_id)
+    if ids:
+        logger.warning("Delivering again %s message(s) a stopped worker left: %s", len(ids), ids)
+    return ids
+
+
+def _message_id_of(args_kwargs: object) -> int | None:
+    """The message id a deliver_message task was given, or None for a row that does not say."""
+    if not isinstance(args_kwargs, dict):
+        return None
+    args, kwargs = args_kwargs.get("args") or [], args_kwargs.get("kwargs") or {}
+    value = args[0] if args else kwargs.get("message_id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
