@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from meetings import pdf
 from meetings.attendance import attendance_sheet
-from meetings.models import ActionItem, Decision, Document, Meeting, MeetingPack, Minutes, MinutesItem
+from meetings.minutes_versions import items_with_texts
+from meetings.models import Document, Meeting, MeetingPack, Minutes
 
 logger = logging.getLogger(__name__)
 
@@ -45,17 +46,6 @@ def pack_meeting(meeting_id: int) -> Meeting:
         Prefetch("documents", queryset=general, to_attr="general_documents")
     )
     return rows.get(pk=meeting_id)
-
-
-def minutes_items(minutes: Minutes) -> list[MinutesItem]:
-    """The minutes' items, each with its decisions and action items (owners loaded). Three queries."""
-    actions = ActionItem.objects.select_related("owner__user", "owner_administration")
-    return list(
-        minutes.items.prefetch_related(
-            Prefetch("decisions", queryset=Decision.objects.all()),
-            Prefetch("actions", queryset=actions),
-        ).order_by("position", "pk")
-    )
 
 
 def load_minutes(meeting: Meeting) -> Minutes:
@@ -224,7 +214,7 @@ def _minutes_now(*, meeting: Meeting, language: str, time_zone: str) -> MeetingP
         return pack
     _reset(pack, key, total=1)
     try:
-        items = minutes_items(minutes)
+        items = items_with_texts(minutes)
         data = pdf.build_minutes(minutes, sheet=sheet, items=items, language=language, time_zone=time_zone)
     except Exception as error:  # a PDF that cannot be set is reported on the row, not as a 500
         _fail(pack.pk, key, error)
