@@ -37,7 +37,7 @@ from django.db import connection, connections
 from django.db.models import Count, F, Func, Model, Q, QuerySet, TextField, Value, Window
 from django.db.models.functions import Lower
 from django.db.models.lookups import Contains
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -362,22 +362,13 @@ def _meeting_of(row: Model, kind: _Kind) -> Meeting:
 
 
 class _Urls:
-    """The page each result opens; the minutes page when that page exists, else the meeting's."""
-
-    def __init__(self) -> None:
-        try:
-            reverse("minutes:detail", args=[1])
-            self.has_minutes_page = True
-        except NoReverseMatch:
-            self.has_minutes_page = False
+    """The page each result opens: the meeting's (at an item or the documents), or the minutes'."""
 
     def meeting(self, meeting_id: int, anchor: str = "") -> str:
         return reverse("meetings:detail", args=[meeting_id]) + anchor
 
     def minutes(self, meeting_id: int, item_id: int) -> str:
-        if self.has_minutes_page:
-            return reverse("minutes:detail", args=[meeting_id]) + f"#item-{item_id}"
-        return self.meeting(meeting_id)
+        return reverse("minutes:detail", args=[meeting_id]) + f"#item-{item_id}"
 
 
 def _in_language(row: Model, name: str, code: str) -> tuple[str, str]:
