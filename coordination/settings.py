@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_tables2",
     "django_filters",
+    "simple_history",
     "core",
     "members",
     "meetings",
@@ -100,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Records request.user as the author of each history row (simple_history).
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "coordination.urls"
@@ -262,7 +265,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-# Background work: django.tasks with the database backend; `manage.py db_worker` runs it.
+# Background work: django.tasks with the database backend; `manage.py run_worker` (db_worker plus recovery of interrupted deliveries) runs it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Email (Django 6.1 MAILERS). EMAIL_PROVIDER chooses: "file" (default, one .eml file a

@@ -53,7 +53,7 @@ def test_chair_circulates_on_make_run_and_every_invitee_gets_an_eml_file(browser
     )
 
     # The two processes `make run` starts for the site: the worker and the server.
-    worker = start(environment, "db_worker", "--interval", "1")
+    worker = start(environment, "run_worker", "--interval", "1")
     server = start(environment, "runserver", "--noreload", f"127.0.0.1:{port}")
     context = browser.new_context(base_url=site, locale="en-GB")
     try:
