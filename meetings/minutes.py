@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.i18n import LANGUAGE_CODES, localized
+from core.timezones import zone_or_default
 from core.translated import translated_names
 from meetings import emails
 from meetings.access import may_approve_minutes, may_comment_minutes, may_manage_minutes
@@ -97,19 +98,27 @@ def _set_texts(obj: object, field: str, texts: dict[str, str]) -> None:
         setattr(obj, f"{field}_{code}", value)
 
 
+def _meeting_year(meeting: Meeting) -> int:
+    """The meeting's year on the site's calendar (Europe/Brussels), whoever's time zone is active:
+    a decision's number must not depend on who saves it."""
+    return timezone.localtime(meeting.starts_at, zone_or_default(None)).year
+
+
 def meeting_ordinal(meeting: Meeting) -> int:
     """The meeting's number among its group's meetings of that year that were not cancelled."""
-    year = timezone.localtime(meeting.starts_at).year
+    year, zone = _meeting_year(meeting), zone_or_default(None)
     earlier = Q(starts_at__lt=meeting.starts_at) | Q(starts_at=meeting.starts_at, pk__lte=meeting.pk)
-    rows = Meeting.objects.filter(group_id=meeting.group_id, starts_at__year=year).exclude(
-        status=Meeting.Status.CANCELLED
-    )
+    rows = Meeting.objects.filter(
+        group_id=meeting.group_id,
+        starts_at__gte=datetime(year, 1, 1, tzinfo=zone),
+        starts_at__lt=datetime(year + 1, 1, 1, tzinfo=zone),
+    ).exclude(status=Meeting.Status.CANCELLED)
     return max(rows.filter(earlier).count(), 1)
 
 
 def decision_number(meeting: Meeting, ordinal: int, k: int) -> str:
     """`<year>/<nn>-<k>`, e.g. 2027/03-2: the year's third meeting, its second decision."""
-    return f"{timezone.localtime(meeting.starts_at).year}/{ordinal:02d}-{k}"
+    return f"{_meeting_year(meeting)}/{ordinal:02d}-{k}"
 
 
 def _renumber(minutes: Minutes) -> None:

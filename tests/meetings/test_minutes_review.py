@@ -1,6 +1,7 @@
 """Fixes from the review of the minutes feature: each test failed before its fix."""
 
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -8,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings import minutes as service
-from meetings.models import Minutes
+from meetings.models import Decision, Meeting, Minutes
 from members.outbox import Kind, OutboundMessage
-from tests.meetings.factories import make_items, speaks
+from tests.meetings.factories import make_items, make_meeting, speaks
 from tests.meetings.minutes_factories import attended, held_meeting
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +98,25 @@ def test_the_difference_marks_an_item_shown_in_a_fallback_language(client, group
     page = client.get(_url("diff", minutes, 1, 2)).content.decode()
     assert '<span lang="en">Budget</span>' in page
     assert '<div class="diff prose" lang="en">' in page
+
+
+# --- Decision numbers follow the site's calendar, not the editor's time zone -----------------------
+
+
+def test_decision_numbers_do_not_depend_on_the_editors_time_zone(group, secretariat):
+    brussels = zoneinfo.ZoneInfo("Europe/Brussels")
+    # 23:30 on New Year's Eve in Brussels is already 1 January in Tokyo.
+    meeting = make_meeting(
+        group, secretariat, starts_at=datetime(2025, 12, 31, 23, 30, tzinfo=brussels), status=Meeting.Status.HELD
+    )
+    make_items(meeting, 1)
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")):
+        minutes = service.start_minutes(meeting=meeting, by=secretariat, language="en")
+        service.save_item(
+            item=minutes.items.get(),
+            by=secretariat,
+            summary={"en": "Late meeting."},
+            decisions=[service.DecisionText(text={"en": "Agreed."})],
+            actions=[],
+        )
+    assert Decision.objects.get().number == "2025/01-1"
