@@ -36,6 +36,7 @@ from coordination.models import (
 )
 from core import documents
 from core.i18n import LANGUAGE_CODES, localized
+from core.timezones import zone_or_default
 from core.translated import translated_names
 from meetings.models import ActionItem, Minutes
 from members.models import Administration, Group, Member
@@ -706,9 +707,10 @@ def _cut_on_word(text: str, limit: int) -> str:
 
 
 def _meeting_reference(minutes: Minutes) -> str:
-    """'Minutes of <meeting title>, <date>' in the language the minutes are written in."""
+    """'Minutes of <meeting title>, <date>' in the language the minutes are written in, the date on
+    the site's calendar (the stored text must not depend on the approver's time zone)."""
     meeting = minutes.meeting
-    day = timezone.localtime(meeting.starts_at).date()
+    day = timezone.localtime(meeting.starts_at, zone_or_default(None)).date()
     with translation.override(minutes.language):
         text = _("Minutes of %(meeting)s, %(date)s") % {
             "meeting": localized(meeting, "title", minutes.language),

@@ -8,11 +8,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from coordination.services import commitments_from_minutes
 from meetings import minutes as service
 from meetings.models import Decision, Meeting, Minutes
 from members.outbox import Kind, OutboundMessage
+from tests.factories import AdministrationFactory
 from tests.meetings.factories import make_items, make_meeting, speaks
-from tests.meetings.minutes_factories import attended, held_meeting
+from tests.meetings.minutes_factories import attended, held_meeting, make_minutes
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +122,16 @@ def test_decision_numbers_do_not_depend_on_the_editors_time_zone(group, secretar
             actions=[],
         )
     assert Decision.objects.get().number == "2025/01-1"
+
+
+def test_the_commitments_source_reference_gives_the_meetings_day_in_brussels(group, chair, secretariat):
+    brussels = zoneinfo.ZoneInfo("Europe/Brussels")
+    meeting = make_meeting(
+        group, chair, starts_at=datetime(2025, 12, 31, 23, 30, tzinfo=brussels), status=Meeting.Status.HELD
+    )
+    minutes = make_minutes(
+        meeting, items=1, status=Minutes.Status.APPROVED, chair=chair, owner_administration=AdministrationFactory()
+    )
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")):
+        made = commitments_from_minutes(minutes=minutes, by=chair)
+    assert "2025" in made[0].source_reference and "2026" not in made[0].source_reference
