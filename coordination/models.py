@@ -29,6 +29,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from core.translated import TranslatedField, any_language_filled
 from meetings.models import ActionItem
@@ -365,6 +366,9 @@ class Commitment(models.Model):
 
     objects = CommitmentQuerySet.as_manager()
 
+    # Who changed what and when (members.history reads it; never edited).
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("commitment")
         verbose_name_plural = _("commitments")
@@ -437,6 +441,9 @@ class CommitmentPart(models.Model):
     )
     last_update_at = models.DateTimeField(_("last update"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Who changed what and when (members.history reads it; never edited).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("part")

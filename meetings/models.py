@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.translated import TranslatedField, any_language_filled
 from members.models import Administration, Group, Member, Membership
@@ -149,6 +150,9 @@ class Meeting(models.Model):
 
     objects = MeetingQuerySet.as_manager()
 
+    # Who changed what and when (members.history reads it; never edited).
+    history = HistoricalRecords(excluded_fields=["circulated_version"])
+
     class Meta:
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
@@ -204,6 +208,9 @@ class AgendaItem(models.Model):
     )
     duration_minutes = models.PositiveSmallIntegerField(_("planned duration (minutes)"), default=15)
 
+    # Who changed what and when (members.history reads it; never edited).
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("agenda item")
         verbose_name_plural = _("agenda items")
@@ -229,6 +236,9 @@ class Document(models.Model):
     title = models.CharField(_("title"), max_length=255)
     created_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Who changed what and when (members.history reads it; never edited).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("document")
@@ -325,6 +335,9 @@ class Invitation(models.Model):
     unanswered_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     accepted_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Who changed what and when (members.history reads it; never edited).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("invitation")
@@ -499,6 +512,9 @@ class Minutes(models.Model):
     published_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, related_name="+")
     published_at = models.DateTimeField(null=True, blank=True)
 
+    # Who changed what and when (members.history reads it; never edited).
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("minutes")
         verbose_name_plural = _("minutes")
@@ -522,6 +538,9 @@ class MinutesItem(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     title = TranslatedField(models.CharField, _("title"), max_length=255)
     summary = TranslatedField(models.TextField, _("summary of the discussion"))
+
+    # Who changed what and when (members.history reads it; never edited).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("minutes item")
@@ -548,6 +567,9 @@ class Decision(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     number = models.CharField(_("number"), max_length=30, blank=True)
     text = TranslatedField(models.TextField, _("decision"))
+
+    # Who changed what and when (members.history reads it; never edited).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("decision")
@@ -584,6 +606,9 @@ class ActionItem(models.Model):
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    # Who changed what and when (members.history reads it; never edited).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("action item")

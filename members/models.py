@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.translated import TranslatedField, any_language_filled
 
@@ -324,6 +325,9 @@ class Membership(models.Model):
     end = models.DateField(_("end"), null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()
+
+    # Who changed what and when (members.history reads it; never edited).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("membership")
