@@ -4,6 +4,7 @@ which a focal point reports on its part; evidence downloads. Who may do what: co
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from core.forms import add_service_errors, posted
 from core.i18n import page_language
 from core.translated import translated_names
 from members.access import member_required
+from members.history import Source, history_rows
 
 
 @member_required
@@ -46,6 +48,13 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": timeline,
         "can_manage": can_manage,
     }
+    if can_manage:
+        context["history"] = history_rows(
+            [
+                Source(Commitment, Q(id=commitment.pk)),
+                Source(CommitmentPart, Q(commitment_id=commitment.pk), related=("administration",)),
+            ]
+        )
     return render(request, "coordination/commitment_detail.html", context)
 
 

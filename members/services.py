@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 from core import documents
 from core.translated import translated_names
 from members.access import may_change_membership, may_grant_role
+from members.history import forget_member_in_history, history_about
 from members.models import (
     Administration,
     Group,
@@ -337,6 +338,8 @@ def anonymise_member(*, member: Member) -> Member:
         email=placeholder, name=""
     )
     member_anonymised.send(sender=Member, member=member, old_email=old_email)
+    # The history keeps earlier versions of those rows: their personal text goes too.
+    forget_member_in_history(member=member, old_email=old_email, placeholder=placeholder)
     return member
 
 
@@ -478,4 +481,6 @@ def export_member_data(*, member: Member) -> dict:
             }
             for m in messages
         ],
+        # Changes to your memberships, roles, invitations and answers: who made them and when.
+        "history": history_about(member),
     }

@@ -15,6 +15,7 @@ from core.i18n import remember_language
 from members import services
 from members.access import Action, can, current_roles, may_change_membership, member_required, require
 from members.forms import ChangeRoleForm, GroupLinkForm, ProfileForm, PublicPageForm
+from members.history import Source, history_rows
 from members.middleware import remember_timezone
 from members.models import Group, GroupLink, Membership
 
@@ -71,6 +72,9 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_manage": can(request.member, Action.MANAGE_MEMBERS, group),
         "can_edit_page": can(request.member, Action.EDIT_PUBLIC_PAGE, group),
     }
+    if context["can_manage"]:
+        # Memberships and roles given, changed and ended, with who did it.
+        context["history"] = history_rows([Source(Membership, Q(group_id=group.pk), related=("member__user",))])
     return render(request, "members/group_detail.html", context)
 
 

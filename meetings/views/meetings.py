@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,10 +34,11 @@ from meetings.forms import (
     SeriesForm,
 )
 from meetings.invitees import invitees_by_administration, taken_place
-from meetings.models import Invitation, Meeting, Minutes
+from meetings.models import AgendaItem, Document, Invitation, Meeting, Minutes
 from meetings.rsvp import answer_context
 from meetings.tables import MeetingTable
 from members.access import Action, groups_where, member_required
+from members.history import Source, history_rows
 
 PER_PAGE = 50
 
@@ -143,7 +145,20 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if context["can_manage"] and meeting.circulated_at is not None:
         context["circulation_outbox_url"] = _outbox_url(meeting)
+    if context["can_manage"]:
+        context["history"] = history_rows(_history_sources(meeting))
     return render(request, "meetings/meeting_detail.html", context)
+
+
+def _history_sources(meeting: Meeting) -> list[Source]:
+    """What the meeting page's History shows: the meeting, its agenda, documents and invitations
+    (with the answers recorded on them)."""
+    return [
+        Source(Meeting, Q(id=meeting.pk)),
+        Source(AgendaItem, Q(meeting_id=meeting.pk)),
+        Source(Document, Q(meeting_id=meeting.pk)),
+        Source(Invitation, Q(meeting_id=meeting.pk), related=("member__user",)),
+    ]
 
 
 def _minutes_context(member, meeting: Meeting, *, readable: bool) -> dict:
