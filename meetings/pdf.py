@@ -280,14 +280,17 @@ class AttendanceGroup:
 
 def attendance_by_administration(sheet: list) -> list[AttendanceGroup]:
     """The attendance sheet's rows (meetings.attendance.SheetRow) grouped by the administration
-    they are counted under, in the sheet's order (which sorts by administration)."""
-    groups: list[AttendanceGroup] = []
+    they are counted under, by acronym, guests and people without one last; rows keep the sheet's
+    order. The minutes page and the minutes PDF both show attendance this way."""
+    groups: dict = {}
     for row in sheet:
         administration = getattr(row.invitation, "counted_administration", None)
-        if not groups or groups[-1].administration != administration:
-            groups.append(AttendanceGroup(administration))
-        groups[-1].rows.append(row)
-    return groups
+        key = administration.pk if administration else None
+        groups.setdefault(key, AttendanceGroup(administration)).rows.append(row)
+    return sorted(
+        groups.values(),
+        key=lambda group: (group.administration is None, getattr(group.administration, "acronym", "")),
+    )
 
 
 def build_minutes(minutes: Minutes, *, sheet: list, items: list, language: str, time_zone: str) -> bytes:

@@ -54,6 +54,7 @@ from meetings.models import (
     MinutesItem,
     MinutesVersion,
 )
+from meetings.pdf import attendance_by_administration
 from members.access import member_required
 from members.models import Administration, Member, Membership
 
@@ -110,28 +111,21 @@ def _errors(request: HttpRequest, error: ValidationError) -> None:
 # --- Reading -----------------------------------------------------------------------------------
 
 
-def attendance_by_administration(meeting: Meeting) -> list[dict]:
-    """Attendance grouped per administration (guests last): present, excused, absent, and who
-    represented whom. From the attendance record, else from the answers (meetings.attendance)."""
-    groups: dict = {}
-    for row in attendance_sheet(meeting, with_colleagues=False):
-        invitation = row.invitation
-        administration = invitation.counted_administration
-        key = administration.pk if administration else None
-        group = groups.setdefault(
-            key,
-            {"administration": administration, "present": [], "excused": [], "absent": [], "represented": []},
-        )
-        group[row.status].append(invitation.display_name)
-        if row.status != Attendance.Status.PRESENT and row.representative_name:
-            group["represented"].append((invitation.display_name, row.representative_name))
-    return sorted(
-        groups.values(),
-        key=lambda g: (
-            g["administration"] is None,
-            g["administration"].acronym if g["administration"] else "",
-        ),
-    )
+def attendance_columns(meeting: Meeting) -> list[dict]:
+    """Attendance per administration (meetings.pdf.attendance_by_administration) as the page's
+    columns: present, excused, absent, and who represented whom. From the attendance record, else
+    from the answers (meetings.attendance)."""
+    columns = []
+    for group in attendance_by_administration(attendance_sheet(meeting, with_colleagues=False)):
+        column = {"administration": group.administration, "present": [], "excused": [], "absent": []}
+        column["represented"] = []
+        for row in group.rows:
+            name = row.invitation.display_name
+            column[row.status].append(name)
+            if row.status != Attendance.Status.PRESENT and row.representative_name:
+                column["represented"].append((name, row.representative_name))
+        columns.append(column)
+    return columns
 
 
 def timeline(minutes: Minutes) -> list[tuple[str, Member | None, object, Meeting | None]]:
@@ -168,7 +162,7 @@ def _detail(request: HttpRequest, minutes: Minutes, *, comment_form=None, commen
         "minutes": minutes,
         "items": items,
         "general_comments": by_item.get(None, []),
-        "attendance": attendance_by_administration(meeting),
+        "attendance": attendance_columns(meeting),
         "timeline": timeline(minutes),
         "can_manage": manager,
         "can_approve": may_approve_minutes(member, meeting),
