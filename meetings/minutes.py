@@ -26,7 +26,7 @@ from core.timezones import zone_or_default
 from core.translated import translated_names
 from meetings import emails
 from meetings.access import may_approve_minutes, may_comment_minutes, may_manage_minutes
-from meetings.minutes_versions import items_with_texts, snapshot
+from meetings.minutes_versions import snapshot
 from meetings.models import (
     ActionItem,
     Attendance,
@@ -530,7 +530,6 @@ __all__ = [
     "add_item",
     "approve",
     "approve_at_meeting",
-    "items_with_texts",
     "publish",
     "remove_item",
     "save_item",
