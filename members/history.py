@@ -194,9 +194,14 @@ def _shown_fields(history_model) -> list[models.Field]:
 
 
 def _changed_fields(record, previous) -> list[models.Field]:
-    """The fields a row changed; for a creation, those it filled in."""
+    """The fields a row changed; for a creation, the values it filled in (not its relations: the
+    page and the row's subject say what it belongs to, and naming them would cost a query each)."""
     if record.history_type == "+":
-        return [f for f in _shown_fields(type(record)) if getattr(record, f.attname) not in (None, "")]
+        return [
+            f
+            for f in _shown_fields(type(record))
+            if not f.is_relation and getattr(record, f.attname) not in (None, "")
+        ]
     if previous is None or record.history_type != "~":
         return []
     return [
