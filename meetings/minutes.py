@@ -17,7 +17,7 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -320,7 +320,10 @@ def remove_item(*, item: MinutesItem, by: Member) -> None:
     item = _item_of(minutes, item)
     if not item.is_added:
         raise ValidationError(_("Items of the agenda stay in the minutes; only added items can be removed."))
+    position = item.position
     item.delete()
+    # Close the gap: the page numbers items by their order, the item's own page by its position.
+    MinutesItem.objects.filter(minutes=minutes, position__gt=position).update(position=F("position") - 1)
     _renumber(minutes)
     _record_version(minutes, by)
 

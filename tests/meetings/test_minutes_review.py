@@ -135,3 +135,17 @@ def test_the_commitments_source_reference_gives_the_meetings_day_in_brussels(gro
     with timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")):
         made = commitments_from_minutes(minutes=minutes, by=chair)
     assert "2025" in made[0].source_reference and "2026" not in made[0].source_reference
+
+
+# --- Removing an added item closes the gap in the numbering ----------------------------------------
+
+
+def test_removing_an_added_item_renumbers_those_after_it(client, group, secretariat):
+    minutes = _minutes(group, secretariat, items=2)
+    first = service.add_item(minutes=minutes, by=secretariat, title={"en": "First other business"})
+    second = service.add_item(minutes=minutes, by=secretariat, title={"en": "Second other business"})
+    service.remove_item(item=first, by=secretariat)
+    assert list(minutes.items.order_by("position").values_list("position", flat=True)) == [1, 2, 3]
+    client.force_login(speaks(secretariat, "en").user)
+    page = client.get(_url("item-edit", minutes, second.pk)).content.decode()
+    assert "Minutes, item 3: Second other business" in page
