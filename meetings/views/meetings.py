@@ -26,6 +26,7 @@ from meetings.access import (
     may_download,
     may_manage,
     may_manage_minutes,
+    may_read_minutes,
 )
 from meetings.agenda import agenda_with_clock, with_arranged_files
 from meetings.forms import (
@@ -163,7 +164,8 @@ def _history_sources(meeting: Meeting) -> list[Source]:
 
 def _minutes_context(member, meeting: Meeting, *, readable: bool) -> dict:
     """The meeting page's Minutes section: their status for managers (or "write the minutes"
-    once the meeting has started), a link for readers once published. No query of its own."""
+    once the meeting has started), a link for readers once published, and for those asked for
+    comments while the minutes are out. Only that last case costs queries (attendance, at most two)."""
     try:
         minutes = meeting.minutes
     except Minutes.DoesNotExist:
@@ -175,6 +177,10 @@ def _minutes_context(member, meeting: Meeting, *, readable: bool) -> dict:
         "can_manage_minutes": manager,
         "can_start_minutes": manager and minutes is None and started and not meeting.is_cancelled,
         "minutes_published": readable and minutes is not None and minutes.status == Minutes.Status.PUBLISHED,
+        "minutes_for_comments": not manager
+        and minutes is not None
+        and minutes.status == Minutes.Status.FOR_COMMENTS
+        and may_read_minutes(member, minutes),
     }
 
 
