@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 
 class PrivateNoStoreMiddleware:
@@ -15,8 +16,6 @@ class PrivateNoStoreMiddleware:
     already, so asking whether it is signed in costs no query.
     """
 
-    HEADER = "private, no-store"
-
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -24,5 +23,5 @@ class PrivateNoStoreMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
-            response["Cache-Control"] = self.HEADER
+            patch_cache_control(response, private=True, no_store=True)
         return response
