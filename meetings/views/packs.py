@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.i18n import localized, page_language
+from core.i18n import LANGUAGE_CODES, localized, page_language
 from core.timezones import zone_or_default
 from meetings import packs
 from meetings.access import get_meeting_for, may_download, may_read_minutes
@@ -23,7 +24,6 @@ from meetings.models import Meeting, MeetingPack, Minutes
 from members.access import member_required
 from members.models import Member
 
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 Status = MeetingPack.Status
 
 
@@ -50,7 +50,7 @@ def _status_url(meeting: Meeting, language: str) -> str:
 
 def _file_name(meeting: Meeting, label: str, language: str) -> str:
     title = slugify(localized(meeting, "title", language))[:60].strip("-") or f"meeting-{meeting.pk}"
-    day = meeting.starts_at.date().isoformat()
+    day = timezone.localtime(meeting.starts_at, zone_or_default(None)).date().isoformat()  # Brussels' day
     return f"{slugify(label) or 'pdf'}-{title}-{day}-{language}.pdf"
 
 
