@@ -11,6 +11,7 @@ there) is invited with the group and says whether they come, but sends no substi
 (`may_send_substitute`).
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -236,4 +237,28 @@ def invitees_by_administration(invitations: list[Invitation]) -> list[dict]:
             g["administration"] is None,
             g["administration"].acronym if g["administration"] else "",
         ),
+    )
+
+
+@dataclass
+class AttendanceGroup:
+    """The attendance rows of one administration (None: guests and people without one)."""
+
+    administration: object
+    rows: list = field(default_factory=list)
+
+
+def attendance_by_administration(sheet: list) -> list[AttendanceGroup]:
+    """The attendance sheet's rows (meetings.attendance.SheetRow) grouped by the administration
+    they are counted under, by acronym, guests and people without one last; rows keep the sheet's
+    order. The minutes page and the minutes PDF both show attendance this way (here, in the reads
+    layer, so that neither the page nor the PDF builder imports the other)."""
+    groups: dict = {}
+    for row in sheet:
+        administration = getattr(row.invitation, "counted_administration", None)
+        key = administration.pk if administration else None
+        groups.setdefault(key, AttendanceGroup(administration)).rows.append(row)
+    return sorted(
+        groups.values(),
+        key=lambda group: (group.administration is None, getattr(group.administration, "acronym", "")),
     )

@@ -28,6 +28,7 @@ from weasyprint.urls import URLFetcher
 from core.documents import arrange_files
 from core.i18n import localized
 from meetings.agenda import agenda_with_clock
+from meetings.invitees import attendance_by_administration
 from meetings.models import AgendaItem, Attendance, Document, DocumentFile, Meeting, Minutes
 
 logger = logging.getLogger(__name__)
@@ -268,29 +269,6 @@ def pack_title(meeting: Meeting, language: str) -> str:
 def minutes_title(meeting: Meeting, language: str) -> str:
     with translation.override(language):
         return gettext("Minutes: %(title)s") % {"title": localized(meeting, "title", language)}
-
-
-@dataclass
-class AttendanceGroup:
-    """The attendance rows of one administration (None: guests and people without one)."""
-
-    administration: object
-    rows: list = field(default_factory=list)
-
-
-def attendance_by_administration(sheet: list) -> list[AttendanceGroup]:
-    """The attendance sheet's rows (meetings.attendance.SheetRow) grouped by the administration
-    they are counted under, by acronym, guests and people without one last; rows keep the sheet's
-    order. The minutes page and the minutes PDF both show attendance this way."""
-    groups: dict = {}
-    for row in sheet:
-        administration = getattr(row.invitation, "counted_administration", None)
-        key = administration.pk if administration else None
-        groups.setdefault(key, AttendanceGroup(administration)).rows.append(row)
-    return sorted(
-        groups.values(),
-        key=lambda group: (group.administration is None, getattr(group.administration, "acronym", "")),
-    )
 
 
 def build_minutes(minutes: Minutes, *, sheet: list, items: list, language: str, time_zone: str) -> bytes:

@@ -43,6 +43,7 @@ from meetings.forms import (
     decisions_from,
     minutes_item_initial,
 )
+from meetings.invitees import attendance_by_administration
 from meetings.minutes_versions import diff, items_with_texts
 from meetings.models import (
     ActionItem,
@@ -54,7 +55,6 @@ from meetings.models import (
     MinutesItem,
     MinutesVersion,
 )
-from meetings.pdf import attendance_by_administration
 from members.access import member_required
 from members.models import Administration, Member, Membership
 
@@ -112,7 +112,7 @@ def _errors(request: HttpRequest, error: ValidationError) -> None:
 
 
 def attendance_columns(meeting: Meeting) -> list[dict]:
-    """Attendance per administration (meetings.pdf.attendance_by_administration) as the page's
+    """Attendance per administration (meetings.invitees.attendance_by_administration) as the page's
     columns: present, excused, absent, and who represented whom. From the attendance record, else
     from the answers (meetings.attendance)."""
     columns = []
