@@ -24,6 +24,8 @@ from meetings.links import email_address
 from meetings.models import CalendarReply
 
 logger = logging.getLogger(__name__)
+# Why a message that the email package could not read was refused (CalendarReply.reason).
+UNREADABLE = "unreadable email"
 
 CALENDAR_TYPES = {"text/calendar", "application/ics", "text/x-vcalendar"}
 
@@ -96,18 +98,12 @@ def process_message(message: AnymailInboundMessage) -> list[CalendarReply]:
     # Headers and parts come from anyone on the internet; the email package raises on some.
     except Exception:
         logger.warning("An email to the calendar address could not be read.", exc_info=True)
-        return [refuse_unreadable("", "unreadable email")]
+        return [refuse_unreadable("", UNREADABLE)]
     if not parts:
         logger.info("Email from %s to the calendar address holds no calendar answer; ignored.", sender)
         return []
     if getattr(message, "spam_detected", None):
-        reply = CalendarReply.objects.create(
-            sender=itip.log_text(sender, 254),
-            outcome=CalendarReply.Outcome.REFUSED,
-            reason="the provider marked it as spam",
-        )
-        logger.warning("Calendar reply from %s refused: marked as spam.", sender)
-        return [reply]
+        return [refuse_unreadable(sender, "the provider marked it as spam")]
     replies = []
     for ics in parts:
         reply = itip.process_calendar_reply(sender=sender, recipients=recipients, ics_bytes=ics)
@@ -123,7 +119,7 @@ def process_raw_message(raw: bytes) -> list[CalendarReply]:
         message = AnymailInboundMessage.parse_raw_mime_bytes(bytes(raw))
     except Exception:
         # Bytes from anyone on the internet that the email package cannot read as a message.
-        return [refuse_unreadable("", "unreadable email")]
+        return [refuse_unreadable("", UNREADABLE)]
     return process_message(message)
 
 
