@@ -78,14 +78,22 @@ def _meeting(request: HttpRequest, pk: int) -> Meeting:
     )
 
 
+def _readable_minutes(request: HttpRequest, meeting: Meeting) -> Minutes | None:
+    """The meeting's minutes, None if there are none yet; 404 if the member may not read them."""
+    minutes = Minutes.objects.select_related(*MINUTES_RELATED).filter(meeting=meeting).first()
+    if minutes is None:
+        return None
+    minutes.meeting = meeting
+    if not may_read_minutes(request.member, minutes):
+        raise Http404
+    return minutes
+
+
 def _minutes(request: HttpRequest, pk: int, *, manage: bool = False) -> Minutes:
     """The meeting's minutes if the member may read them (else 404); 403 with `manage` for non-managers."""
     meeting = _meeting(request, pk)
-    minutes = Minutes.objects.select_related(*MINUTES_RELATED).filter(meeting=meeting).first()
+    minutes = _readable_minutes(request, meeting)
     if minutes is None:
-        raise Http404
-    minutes.meeting = meeting
-    if not may_read_minutes(request.member, minutes):
         raise Http404
     if manage and not may_manage_minutes(request.member, meeting):
         raise PermissionDenied
@@ -182,15 +190,12 @@ def _detail(request: HttpRequest, minutes: Minutes, *, comment_form=None, commen
 @member_required
 def minutes_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
-    minutes = Minutes.objects.select_related(*MINUTES_RELATED).filter(meeting=meeting).first()
+    minutes = _readable_minutes(request, meeting)
     if minutes is None:
         if not may_manage_minutes(request.member, meeting):
             raise Http404
         form = StartMinutesForm(initial={"language": request.member.language})
         return render(request, "meetings/minutes_start.html", {"meeting": meeting, "form": form})
-    minutes.meeting = meeting
-    if not may_read_minutes(request.member, minutes):
-        raise Http404
     return _detail(request, minutes)
 
 
