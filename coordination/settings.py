@@ -104,6 +104,9 @@ MIDDLEWARE = [
     # Records request.user as the author of each history row (simple_history).
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+if DEBUG:
+    # Database time and query count of every answer, for the browser's developer tools.
+    MIDDLEWARE.insert(0, "core.middleware.ServerTimingMiddleware")
 
 ROOT_URLCONF = "coordination.urls"
 WSGI_APPLICATION = "coordination.wsgi.application"
