@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "anymail",
     "django_tasks_db",
     "django_tables2",
@@ -101,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Chairs, vice-chairs and secretariats enrol a second factor first (MFA_REQUIRED_FOR_MANAGERS).
+    "members.mfa.ManagerMFAMiddleware",
     # Records request.user as the author of each history row (simple_history).
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -232,6 +236,77 @@ MFA_TOTP_ISSUER = "Concerto"
 # Accept the code of the previous or next 30-second window: phone clocks drift.
 MFA_TOTP_TOLERANCE = 1
 
+# Required second factor: a signed-in chair, vice-chair or secretariat of a current group who has
+# no authenticator is sent to enrol one before any other page (members.mfa).
+MFA_REQUIRED_FOR_MANAGERS = env_bool("MFA_REQUIRED_FOR_MANAGERS")
+
+
+# Signing in with the organisation's account: OpenID Connect providers (allauth.socialaccount).
+# OIDC_PROVIDERS lists their ids; each id has OIDC_<ID>_NAME, _SERVER_URL, _CLIENT_ID, _SECRET
+# and optionally _MFA (1: its sign-ins count as a second factor). See README.md.
+def oidc_apps(environ) -> list[dict]:
+    """allauth's APPS entries of the OpenID Connect providers named by OIDC_PROVIDERS."""
+    apps = []
+    for provider_id in [p.strip().lower() for p in environ.get("OIDC_PROVIDERS", "").split(",") if p.strip()]:
+        if not provider_id.replace("-", "").replace("_", "").isalnum():
+            raise ImproperlyConfigured(
+                f"OIDC_PROVIDERS: {provider_id!r} is not a valid id (letters, digits, - and _)."
+            )
+        prefix = "OIDC_" + provider_id.upper().replace("-", "_") + "_"
+        missing = [f"{prefix}{key}" for key in ("SERVER_URL", "CLIENT_ID", "SECRET") if not environ.get(prefix + key)]
+        if missing:
+            raise ImproperlyConfigured(f"OIDC provider {provider_id!r} needs " + ", ".join(missing) + ".")
+        server_url = environ[prefix + "SERVER_URL"].strip().rstrip("/")
+        if urlsplit(server_url).scheme not in {"http", "https"}:
+            raise ImproperlyConfigured(f"{prefix}SERVER_URL must be an http(s) address (got {server_url!r}).")
+        apps.append(
+            {
+                "provider_id": provider_id,
+                "name": environ.get(prefix + "NAME", "").strip() or provider_id,
+                "client_id": environ[prefix + "CLIENT_ID"].strip(),
+                "secret": environ[prefix + "SECRET"].strip(),
+                "settings": {
+                    "server_url": server_url,
+                    "oauth_pkce_enabled": True,
+                    # A member is found by address only when the provider says it verified it.
+                    "email_authentication": True,
+                    "mfa_trusted": env_bool(prefix + "MFA"),
+                },
+            }
+        )
+    return apps
+
+
+def oidc_required_domains(environ, provider_ids: list[str]) -> dict[str, str]:
+    """{email domain: provider id} from OIDC_REQUIRED_DOMAINS ("fgov.be=fas,vlaanderen.be=entra";
+    a bare domain names the only provider)."""
+    domains = {}
+    for item in [i.strip() for i in environ.get("OIDC_REQUIRED_DOMAINS", "").split(",") if i.strip()]:
+        domain, _sep, provider_id = item.partition("=")
+        domain, provider_id = domain.strip().lower().lstrip("@"), provider_id.strip().lower()
+        if not provider_id and len(provider_ids) == 1:
+            provider_id = provider_ids[0]
+        if provider_id not in provider_ids:
+            raise ImproperlyConfigured(
+                f"OIDC_REQUIRED_DOMAINS: {item!r} must name one of OIDC_PROVIDERS as domain=provider."
+            )
+        domains[domain] = provider_id
+    return domains
+
+
+_oidc_apps = oidc_apps(_env)
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": _oidc_apps}}
+OIDC_REQUIRED_DOMAINS = oidc_required_domains(_env, [app["provider_id"] for app in _oidc_apps])
+SOCIALACCOUNT_ADAPTER = "members.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+# Signing in by a verified address links the organisation's account to the member found.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+
 # Internationalisation: Dutch, French, German, and English as the common fallback.
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -346,6 +421,11 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 # Content Security Policy (built into Django 6.1): everything from this site, nothing inline.
 SECURE_CSP = {
     "default-src": ["'self'"],
@@ -355,7 +435,8 @@ SECURE_CSP = {
     "font-src": ["'self'"],
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
-    "form-action": ["'self'"],
+    # A sign-in button posts here, and the answer sends the browser on to the provider.
+    "form-action": ["'self'", *sorted({_origin(app["settings"]["server_url"]) for app in _oidc_apps})],
     "frame-ancestors": ["'none'"],
 }
 
@@ -389,7 +470,12 @@ COMMITMENT_DUE_REMINDER_DAYS = 14
 # The largest CSV/XLSX accepted by a spreadsheet import (core/spreadsheets.py: bulk invitations,
 # action plans); and the sign-up form that an invitation link opens (members/forms.py).
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
-ACCOUNT_FORMS = {"signup": "members.forms.InvitationSignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "members.forms.InvitationSignupForm",
+    # Refuse addresses of a domain that must sign in with its organisation's account.
+    "login": "members.forms.LoginForm",
+    "request_login_code": "members.forms.RequestLoginCodeForm",
+}
 
 # The mailbox of CALENDAR_ORGANIZER_EMAIL that `manage.py fetch_calendar_replies` reads (imaps://…).
 CALENDAR_REPLIES_IMAP_URL = _env.get("IMAP_URL", "")

@@ -1,17 +1,41 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.sites.shortcuts import get_current_site
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core.i18n import remember_language
+from members import invitations
 from members.join_links import SESSION_KEY, pending_invitation_in_session, session_invitation_problem
 from members.models import Member, User
 from members.outbox import Kind
 from members.services import queue_message
+
+
+def required_provider(email: str | None) -> dict | None:
+    """The OpenID Connect provider (its APPS entry) that people of this address's domain must sign
+    in with (OIDC_REQUIRED_DOMAINS), or None when they may use a password or an emailed code."""
+    domain = (email or "").rpartition("@")[2].strip().lower()
+    provider_id = settings.OIDC_REQUIRED_DOMAINS.get(domain) if domain else None
+    if provider_id is None:
+        return None
+    apps = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
+    return next((app for app in apps if app["provider_id"] == provider_id), None)
+
+
+def required_provider_message(app: dict) -> str:
+    return _(
+        "Addresses of your organisation sign in with the organisation's own account: "
+        "use the button \u201cSign in with %(provider)s\u201d."
+    ) % {"provider": app["name"]}
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -77,8 +101,59 @@ class AccountAdapter(DefaultAccountAdapter):
         with translation.override(language or translation.get_language()):
             super().add_message(request, *args, **kwargs)
 
+    def pre_login(self, request: HttpRequest, user, **kwargs) -> HttpResponse | None:
+        # Whatever the way in (password, emailed code, a new password), an address of a domain
+        # that must use its organisation's account signs in only through that provider.
+        signal_kwargs = kwargs.get("signal_kwargs") or {}
+        app = required_provider(user.email)
+        if app is not None and "sociallogin" not in signal_kwargs:
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            messages.error(request, required_provider_message(app))
+            return redirect("account_login")
+        return super().pre_login(request, user, **kwargs)
+
     def post_login(self, request: HttpRequest, user, **kwargs) -> HttpResponse:
         response = super().post_login(request, user, **kwargs)
         # Keep the preference after sign-out too: pages for this browser stay in that language.
         remember_language(response, user.language)
         return response
+
+
+def _verified_emails(sociallogin) -> set[str]:
+    return {address.email.strip().lower() for address in sociallogin.email_addresses if address.verified}
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Signing in with the organisation's account (OpenID Connect), still by invitation only.
+
+    A member whose address the provider says it verified is signed in (and the account linked:
+    SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT). Anyone else gets an account only when
+    this browser followed an invitation link sent to that verified address.
+    """
+
+    def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:
+        invitation = pending_invitation_in_session(request)
+        return invitation is not None and invitation.email.strip().lower() in _verified_emails(sociallogin)
+
+    def populate_user(self, request: HttpRequest, sociallogin, data: dict):
+        user = super().populate_user(request, sociallogin, data)
+        invitation = pending_invitation_in_session(request)
+        if invitation is not None:
+            # The invitation's address, name and language: as with the sign-up form.
+            user.email = invitation.email
+            user.name = (data.get("name") or "").strip()[:150] or invitation.name
+            user.language = invitation.language
+        return user
+
+    def save_user(self, request: HttpRequest, sociallogin, form=None):
+        invitation = pending_invitation_in_session(request)
+        if invitation is None:  # is_open_for_signup let nobody else this far
+            raise ImmediateHttpResponse(session_invitation_problem(request))
+        with transaction.atomic():
+            user = super().save_user(request, sociallogin, form)
+            membership = invitations.accept_invitation(invitation=invitation, user=user)
+        request.session.pop(SESSION_KEY, None)
+        request.joined_group_slug = membership.group.slug
+        return user

@@ -6,6 +6,8 @@ They validate input; members.services and members.invitations do the writing.
 
 import zoneinfo
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
 from allauth.account.forms import SignupForm
 from allauth.core import context as allauth_context
 from django import forms
@@ -20,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from core.spreadsheets import IMPORT_MAX_ROWS
 from core.translated import translated_names
 from members import invitations
+from members.adapters import required_provider, required_provider_message
 from members.join_links import SESSION_KEY, pending_invitation_in_session, session_invitation_problem
 from members.models import Administration, Group, GroupLink, Member, Membership
 from members.outbox import OPTIONAL_KINDS
@@ -72,6 +75,35 @@ class ImportForm(forms.Form):
         }
 
 
+# --- Signing in ---------------------------------------------------------------------------------
+
+
+class RequiredProviderMixin:
+    """Refuses an address whose domain must sign in with its organisation's account
+    (OIDC_REQUIRED_DOMAINS); the page then shows that provider's button (`required_provider`)."""
+
+    required_provider: dict | None = None
+
+    def refuse_required_domain(self, email: str) -> None:
+        app = required_provider(email)
+        if app is not None:
+            self.required_provider = app
+            raise ValidationError(required_provider_message(app), code="organisation_account_required")
+
+
+class LoginForm(RequiredProviderMixin, AllauthLoginForm):
+    def clean_login(self) -> str:
+        login = super().clean_login()
+        self.refuse_required_domain(login)
+        return login
+
+
+class RequestLoginCodeForm(RequiredProviderMixin, AllauthRequestLoginCodeForm):
+    def clean_email(self) -> str:
+        self.refuse_required_domain(self.cleaned_data.get("email") or "")
+        return super().clean_email()
+
+
 class InvitationSignupForm(SignupForm):
     """allauth's sign-up, opened by an invitation link: the address is the invitation's.
 
@@ -80,6 +112,7 @@ class InvitationSignupForm(SignupForm):
     """
 
     field_order = ["email", "name", "language", "password1", "password2"]
+    required_provider: dict | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -109,6 +142,10 @@ class InvitationSignupForm(SignupForm):
             raise ValidationError(_("This invitation is no longer valid. Use the link in your email again."))
         # Whatever was posted, the account gets the invitation's address.
         self.cleaned_data["email"] = self.invitation.email
+        app = required_provider(self.invitation.email)
+        if app is not None:
+            self.required_provider = app
+            raise ValidationError(required_provider_message(app), code="organisation_account_required")
         return super().clean_email()
 
     def try_save(self, request: HttpRequest):
