@@ -20,9 +20,9 @@ _env = os.environ
 VAR_DIR = Path(_env.get("VAR_DIR", BASE_DIR / "var"))
 
 
-def env_bool(name: str, default: bool = False) -> bool:
+def env_bool(name: str, default: bool = False, environ=None) -> bool:
     """Read a yes/no variable; anything unexpected fails loudly rather than guessing."""
-    value = _env.get(name, "").strip().lower()
+    value = (_env if environ is None else environ).get(name, "").strip().lower()
     if not value:
         return default
     if value in {"1", "true", "yes", "on"}:
@@ -270,7 +270,7 @@ def oidc_apps(environ) -> list[dict]:
                     "oauth_pkce_enabled": True,
                     # A member is found by address only when the provider says it verified it.
                     "email_authentication": True,
-                    "mfa_trusted": env_bool(prefix + "MFA"),
+                    "mfa_trusted": env_bool(prefix + "MFA", environ=environ),
                 },
             }
         )
