@@ -32,8 +32,8 @@ def env_bool(name: str, default: bool = False, environ=None) -> bool:
     raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off (got {value!r}).")
 
 
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in _env.get(name, default).split(",") if item.strip()]
+def env_list(name: str, default: str = "", environ=None) -> list[str]:
+    return [item.strip() for item in (_env if environ is None else environ).get(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG")
@@ -243,7 +243,7 @@ MFA_REQUIRED_FOR_MANAGERS = env_bool("MFA_REQUIRED_FOR_MANAGERS")
 
 # Signing in with the organisation's account: OpenID Connect providers (allauth.socialaccount).
 # OIDC_PROVIDERS lists their ids; each id has OIDC_<ID>_NAME, _SERVER_URL, _CLIENT_ID, _SECRET
-# and optionally _MFA (1: its sign-ins count as a second factor). See README.md.
+# and optionally _MFA (1: its sign-ins count as a second factor) and _VERIFIED_DOMAINS. See README.md.
 def oidc_apps(environ) -> list[dict]:
     """allauth's APPS entries of the OpenID Connect providers named by OIDC_PROVIDERS."""
     apps = []
@@ -274,6 +274,11 @@ def oidc_apps(environ) -> list[dict]:
                 },
             }
         )
+        # Domains whose addresses the provider vouches for although it sends no email_verified
+        # claim (Microsoft Entra ID): the organisation's own domains, never a public mail domain.
+        verified_domains = env_list(prefix + "VERIFIED_DOMAINS", environ=environ)
+        if verified_domains:
+            apps[-1]["settings"]["verified_email"] = [d.lower().lstrip("@") for d in verified_domains]
     return apps
 
 

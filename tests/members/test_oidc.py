@@ -126,6 +126,16 @@ def test_an_address_the_provider_did_not_verify_signs_nobody_in(client, oidc):
     assert User.objects.filter(email__iexact="marc.member@example.org").count() == 1
 
 
+def test_a_provider_vouches_for_the_domains_it_is_configured_for(client, settings, provider):
+    # Microsoft Entra ID sends no email_verified claim: OIDC_<ID>_VERIFIED_DOMAINS says whose it vouches for.
+    configure(settings, provider, OIDC_TEST_IDP_VERIFIED_DOMAINS="example.org")
+    make_member(GroupFactory(), email="marc.member@example.org")
+
+    sign_in_with_provider(client, "impostor", PASSWORD)
+
+    assert signed_in_email(client) == "marc.member@example.org"
+
+
 def test_a_member_links_the_organisation_account_from_the_profile(client, oidc):
     member = make_member(GroupFactory(), email="lea@example.org", language="de")
     client.force_login(member.user)
