@@ -11,8 +11,10 @@ there) is invited with the group and says whether they come, but sends no substi
 (`may_send_substitute`).
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Q
@@ -21,10 +23,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.i18n import LANGUAGE_CODES
 from core.timezones import zone_or_default
 from meetings.models import Invitation, Meeting
 from members.access import RULES, Action, can, role_in
-from members.models import Member, Membership
+from members.models import Administration, Member, Membership
 
 Rsvp = Invitation.Rsvp
 Source = Invitation.Source
@@ -238,6 +241,90 @@ def invitees_by_administration(invitations: list[Invitation]) -> list[dict]:
             g["administration"].acronym if g["administration"] else "",
         ),
     )
+
+
+class InviteeRow(NamedTuple):
+    """One invitee as the meeting page lists them: plain values, labels already translated."""
+
+    pk: int
+    name: str
+    source_label: str
+    rsvp: str
+    rsvp_label: str
+
+
+@dataclass
+class InviteeOverview:
+    """The meeting page's "Who is invited": the invitees grouped by administration (like
+    invitees_by_administration), everyone by name, and how many gave each answer."""
+
+    groups: list[dict]
+    by_name: list[InviteeRow]
+    answers: Counter
+
+    @property
+    def count(self) -> int:
+        return len(self.by_name)
+
+
+def invitee_overview(meeting: Meeting) -> InviteeOverview:
+    """The active invitees of `meeting` as plain rows, in one query whatever their number.
+
+    Hundreds of rows are read as values, not model instances, and each label is translated once
+    per call rather than once per row: at 300 invitees that is most of the page's time. The
+    administrations come in the same query (their acronym and names, all the page shows of them).
+    """
+    rsvp_labels = {value: str(label) for value, label in Rsvp.choices}
+    source_labels = {value: str(label) for value, label in Source.choices}
+    name_fields = [f"member__administration__name_{code}" for code in LANGUAGE_CODES]
+    values = (
+        Invitation.objects.filter(meeting_id=meeting.pk, removed_at__isnull=True)
+        .values_list(
+            "pk",
+            "member_id",
+            "member__user__name",
+            "name",
+            "email",
+            "source",
+            "rsvp",
+            "member__administration_id",
+            "member__administration__acronym",
+            *name_fields,
+        )
+        .order_by()
+    )
+    grouped: dict[int | None, list[InviteeRow]] = {}
+    administrations: dict[int, Administration] = {}
+    answers: Counter = Counter()
+    for pk, member_id, user_name, name, email, source, rsvp, administration_id, acronym, *names in values:
+        display_name = user_name if member_id else (name or email)
+        row = InviteeRow(
+            pk, display_name, source_labels.get(source, source), rsvp, rsvp_labels.get(rsvp, rsvp)
+        )
+        key = administration_id if member_id else None
+        grouped.setdefault(key, []).append(row)
+        if key is not None and key not in administrations:
+            fields = {f"name_{code}": text for code, text in zip(LANGUAGE_CODES, names, strict=True)}
+            administrations[key] = Administration(pk=key, acronym=acronym, **fields)
+        answers[rsvp] += 1
+    groups = []
+    for key, rows in grouped.items():
+        rows.sort(key=lambda row: row.name.lower())
+        groups.append(
+            {
+                "administration": administrations.get(key) if key is not None else None,
+                "invitations": rows,
+                "represented": any(row.rsvp == Rsvp.ACCEPTED for row in rows),
+            }
+        )
+    groups.sort(
+        key=lambda g: (
+            g["administration"] is None,
+            g["administration"].acronym if g["administration"] else "",
+        )
+    )
+    by_name = sorted((row for rows in grouped.values() for row in rows), key=lambda row: row.name.lower())
+    return InviteeOverview(groups, by_name, answers)
 
 
 @dataclass

@@ -2,12 +2,12 @@
 
 
 import calendar as pycalendar
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,10 +34,11 @@ from meetings.forms import (
     MeetingForm,
     SeriesForm,
 )
-from meetings.invitees import invitees_by_administration, taken_place
+from meetings.invitees import invitee_overview, may_answer_for_others, taken_place
 from meetings.models import AgendaItem, Document, Invitation, Meeting, Minutes
 from meetings.rsvp import answer_context
 from meetings.tables import MeetingTable
+from meetings.templatetags.meeting_rows import PK_SLOT
 from members.access import Action, groups_where, member_required
 from members.history import Source, history_rows
 
@@ -117,16 +118,37 @@ def meeting_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
 # --- One meeting ------------------------------------------------------------------------
 
 
+def _detail_queryset(member) -> QuerySet[Meeting]:
+    """What meeting_detail.html reads, as Meeting.objects.with_detail_data() loads it, except the
+    invitees: of those only the reader's own invitation and their substitute's are objects
+    (`active_invitations`, what meetings.rsvp.answer_context reads); the page lists everyone from
+    meetings.invitees.invitee_overview, as plain rows."""
+    general = Document.objects.filter(agenda_item__isnull=True).prefetch_related("files")
+    own = (
+        Invitation.objects.filter(removed_at__isnull=True)
+        .filter(Q(member=member) | Q(delegated_from__member=member, delegated_from__removed_at__isnull=True))
+        .select_related("member__user", "member__administration")
+    )
+    # The minutes (if any) come in the same query: the page shows their status.
+    return (
+        Meeting.objects.with_agenda_data()
+        .select_related("minutes")
+        .prefetch_related(
+            "invited_administrations",
+            Prefetch("documents", queryset=general, to_attr="general_documents"),
+            Prefetch("invitations", queryset=own, to_attr="active_invitations"),
+        )
+    )
+
+
 @member_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = request.member
-    # The minutes (if any) come in the same query: the page shows their status.
-    queryset = Meeting.objects.with_detail_data().select_related("minutes")
-    meeting = get_meeting_for(member, pk, queryset=queryset)
+    meeting = get_meeting_for(member, pk, queryset=_detail_queryset(member))
     language = translation.get_language()
     my_invitation = next((i for i in meeting.active_invitations if i.member_id == member.pk), None)
     agenda, agenda_ends_at = agenda_with_clock(meeting, language)
-    answers = Counter(invitation.rsvp for invitation in meeting.active_invitations)
+    invitees = invitee_overview(meeting)
     downloadable = may_download(member, meeting, invited=my_invitation is not None)
     context = {
         "meeting": meeting,
@@ -137,13 +159,17 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "agenda_ends_at": agenda_ends_at,
         "agenda_overruns": agenda_ends_at > meeting.ends_at,
         "general_documents": [with_arranged_files(document, language) for document in meeting.general_documents],
-        "invitee_groups": invitees_by_administration(meeting.active_invitations),
-        "answers": [(label, answers.get(value, 0)) for value, label in Invitation.Rsvp.choices],
-        "invited_count": len(meeting.active_invitations),
+        "invitee_groups": invitees.groups,
+        "answers": [(label, invitees.answers.get(value, 0)) for value, label in Invitation.Rsvp.choices],
+        "invited_count": invitees.count,
         "zone_name": str(timezone.get_current_timezone()),
         **answer_context(member, meeting, my_invitation),
         **_minutes_context(member, meeting, readable=downloadable),
     }
+    if may_answer_for_others(member, meeting) and not meeting.is_cancelled:
+        # The chair's links to record anyone's answer: every invitee, by name, as plain rows.
+        context["answer_for_invitations"] = invitees.by_name
+        context["answer_for_url"] = reverse("meetings:answer-for", args=[meeting.pk, PK_SLOT])
     if context["can_manage"] and meeting.circulated_at is not None:
         context["circulation_outbox_url"] = _outbox_url(meeting)
     if context["can_manage"]:

@@ -260,9 +260,10 @@ def test_meeting_page_queries_do_not_grow(client, group, chair, django_assert_nu
     make_document(meeting, title="Background", files=[("", 1), ("", 2)])
     client.force_login(chair.user)
     # session, user, member, roles, meeting, administrations, agenda items, item documents,
-    # their files, general documents, their files, invitations; for a manager, the history of the
-    # meeting, its agenda items, documents and invitations (one each).
-    with django_assert_num_queries(16):
+    # their files, general documents, their files, the reader's own invitation, every invitee (as
+    # plain rows); for a manager, the history of the meeting, its agenda items, documents and
+    # invitations (one each).
+    with django_assert_num_queries(17):
         response = client.get(reverse("meetings:detail", args=[meeting.pk]))
     assert response.status_code == 200
     assert response.content.decode().count('class="agenda-item"') == items
