@@ -17,6 +17,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from simple_history.utils import bulk_update_with_history
 
 from coordination.models import (
     CLOSED_STATUSES,
@@ -39,6 +41,7 @@ from core.i18n import LANGUAGE_CODES, localized
 from core.timezones import zone_or_default
 from core.translated import translated_names
 from meetings.models import ActionItem, Minutes
+from members.history import recorded_by
 from members.models import Administration, Group, Member
 
 MAX_EVIDENCE_PER_UPDATE = 10
@@ -99,20 +102,36 @@ def _check_focal_points(administration: Administration, members: Iterable[Member
     return members
 
 
-def refresh_rollup(commitment: Commitment) -> Commitment:
-    """Store the commitment's status, completion and progress rolled up from its parts (models.roll_up)."""
+# Why rows changed without being edited one by one (members.history shows them translated).
+REASON_ROLLED_UP = gettext_noop("Rolled up from its parts.")
+REASON_PLAN_OWNER = gettext_noop("The plan changed owner group.")
+
+
+def refresh_rollup(commitment: Commitment, *, by: Member | None = None) -> Commitment:
+    """Store the commitment's status, completion and progress rolled up from its parts (models.roll_up).
+
+    A change is written with its history row (by `by`, else the request's user); when the roll-up
+    stays the same only `updated_at` moves, which the history does not show."""
     rows = commitment.parts.values_list("status", "completion", "progress", "weight")
     result = roll_up(rows)
+    now = timezone.now()
+    current = (commitment.status, commitment.completion, commitment.progress)
+    if current == (result.status, result.completion, result.progress):
+        Commitment.objects.filter(pk=commitment.pk).update(updated_at=now)
+        commitment.updated_at = now
+        return commitment
     commitment.status, commitment.completion, commitment.progress = (
         result.status,
         result.completion,
         result.progress,
     )
-    Commitment.objects.filter(pk=commitment.pk).update(
-        status=result.status,
-        completion=result.completion,
-        progress=result.progress,
-        updated_at=timezone.now(),
+    commitment.updated_at = now
+    commitment._change_reason = REASON_ROLLED_UP
+    bulk_update_with_history(
+        [commitment],
+        Commitment,
+        ["status", "completion", "progress", "updated_at"],
+        default_user=recorded_by(by),
     )
     return commitment
 
@@ -158,7 +177,17 @@ def update_plan(
         plan.is_public = is_public
     if owner_group is not None and owner_group.pk != plan.owner_group_id:
         plan.owner_group = owner_group
-        Commitment.objects.filter(edition__plan=plan).update(owner_group=owner_group)
+        followers = list(Commitment.objects.filter(edition__plan=plan))
+        for commitment in followers:
+            commitment.owner_group = owner_group
+        if followers:
+            bulk_update_with_history(
+                followers,
+                Commitment,
+                ["owner_group"],
+                default_user=recorded_by(by),
+                default_change_reason=REASON_PLAN_OWNER,
+            )
     plan.save()
     return plan
 
@@ -247,7 +276,7 @@ def _carry_over(previous: PlanEdition, edition: PlanEdition, *, by: Member | Non
             indicator.pk = None
             indicator.commitment = new
             indicator.save()
-        refresh_rollup(new)
+        refresh_rollup(new, by=by)
 
 
 @transaction.atomic
@@ -350,7 +379,7 @@ def create_commitment(
         points = _check_focal_points(administration, focal_points.get(administration.pk, ()))
         if points:
             part.focal_points.set(points)
-    refresh_rollup(commitment)
+    refresh_rollup(commitment, by=by)
     return commitment
 
 
@@ -395,7 +424,7 @@ def update_commitment(
         CommitmentPart.objects.get_or_create(
             commitment=commitment, administration=commitment.lead_administration
         )
-        refresh_rollup(commitment)
+        refresh_rollup(commitment, by=by)
     return commitment
 
 
@@ -410,7 +439,8 @@ def add_part(
 ) -> CommitmentPart:
     """A part for another owner administration; the commitment's roll-up counts it at once."""
     _check_weight(weight)
-    Commitment.objects.select_for_update().get(pk=commitment.pk)
+    # The locked row, fresh: its roll-up is compared and its history row written below.
+    commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     if commitment.parts.filter(administration=administration).exists():
         raise ValidationError(
             {
@@ -428,7 +458,7 @@ def add_part(
     except IntegrityError as error:  # a concurrent request added it first
         raise ValidationError({"administration": _("This administration already has a part.")}) from error
     part.focal_points.set(points)
-    refresh_rollup(commitment)
+    refresh_rollup(commitment, by=by)
     return part
 
 
@@ -452,7 +482,7 @@ def update_part(
         part.save(update_fields=["weight"])
     if focal_points is not None:
         part.focal_points.set(_check_focal_points(part.administration, focal_points))
-    refresh_rollup(part.commitment)
+    refresh_rollup(part.commitment, by=by)
     return part
 
 
@@ -469,7 +499,7 @@ def remove_part(*, part: CommitmentPart, by: Member | None) -> None:
             code="part_has_history",
         )
     part.delete()
-    refresh_rollup(commitment)
+    refresh_rollup(commitment, by=by)
 
 
 # --- Progress updates ------------------------------------------------------------------------------
@@ -592,7 +622,7 @@ def record_progress(
     if part.last_update_at is None or when >= part.last_update_at:
         part.last_update_at = when
     part.save(update_fields=["status", "completion", "progress", "last_update_at"])
-    refresh_rollup(commitment)
+    refresh_rollup(commitment, by=by)
     return update
 
 

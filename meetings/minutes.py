@@ -17,9 +17,11 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.i18n import LANGUAGE_CODES, localized
 from core.timezones import zone_or_default
@@ -39,6 +41,7 @@ from meetings.models import (
     MinutesVersion,
 )
 from meetings.signals import minutes_approved
+from members.history import recorded_by
 from members.models import Administration, Member, Membership
 from members.services import queue_message
 
@@ -121,8 +124,15 @@ def decision_number(meeting: Meeting, ordinal: int, k: int) -> str:
     return f"{_meeting_year(meeting)}/{ordinal:02d}-{k}"
 
 
-def _renumber(minutes: Minutes) -> None:
-    """Number the decisions in order of item and position (one update for those that change)."""
+# Why rows changed without being edited one by one (members.history shows them translated).
+REASON_DECISIONS_RENUMBERED = gettext_noop("The decisions were renumbered.")
+REASON_FROM_AGENDA = gettext_noop("Taken from the agenda.")
+REASON_ITEMS_RENUMBERED = gettext_noop("An item above it was removed.")
+
+
+def _renumber(minutes: Minutes, *, by: Member | None) -> None:
+    """Number the decisions in order of item and position (one update and one history insert for
+    those that change)."""
     ordinal = meeting_ordinal(minutes.meeting)
     decisions = list(
         Decision.objects.filter(minutes=minutes).order_by("item__position", "item_id", "position", "pk")
@@ -133,7 +143,14 @@ def _renumber(minutes: Minutes) -> None:
         if decision.number != number:
             decision.number = number
             changed.append(decision)
-    Decision.objects.bulk_update(changed, ["number"])
+    if changed:
+        bulk_update_with_history(
+            changed,
+            Decision,
+            ["number"],
+            default_user=recorded_by(by),
+            default_change_reason=REASON_DECISIONS_RENUMBERED,
+        )
 
 
 def _record_version(minutes: Minutes, by: Member | None) -> MinutesVersion:
@@ -186,7 +203,10 @@ def start_minutes(*, meeting: Meeting, by: Member, language: str = "") -> Minute
         )
         for position, agenda_item in enumerate(meeting.agenda_items.order_by("position", "pk"), start=1)
     ]
-    MinutesItem.objects.bulk_create(items)
+    if items:
+        bulk_create_with_history(
+            items, MinutesItem, default_user=recorded_by(by), default_change_reason=REASON_FROM_AGENDA
+        )
     _record_version(minutes, by)
     return minutes
 
@@ -283,7 +303,7 @@ def save_item(
         row.position = position
         row.save()
 
-    _renumber(minutes)
+    _renumber(minutes, by=by)
     _record_version(minutes, by)
     return item
 
@@ -323,8 +343,18 @@ def remove_item(*, item: MinutesItem, by: Member) -> None:
     position = item.position
     item.delete()
     # Close the gap: the page numbers items by their order, the item's own page by its position.
-    MinutesItem.objects.filter(minutes=minutes, position__gt=position).update(position=F("position") - 1)
-    _renumber(minutes)
+    below = list(MinutesItem.objects.filter(minutes=minutes, position__gt=position))
+    for row in below:
+        row.position -= 1
+    if below:
+        bulk_update_with_history(
+            below,
+            MinutesItem,
+            ["position"],
+            default_user=recorded_by(by),
+            default_change_reason=REASON_ITEMS_RENUMBERED,
+        )
+    _renumber(minutes, by=by)
     _record_version(minutes, by)
 
 
@@ -454,7 +484,7 @@ def settle_comment(*, comment: MinutesComment, by: Member, accept: bool, reply: 
 def _approve(minutes: Minutes, by: Member, at_meeting: Meeting | None) -> Minutes:
     if minutes.status in {Status.APPROVED, Status.PUBLISHED}:
         raise ValidationError(_("These minutes are already approved."))
-    _renumber(minutes)  # the numbers are frozen from here on
+    _renumber(minutes, by=by)  # the numbers are frozen from here on
     minutes.status = Status.APPROVED
     minutes.approved_by, minutes.approved_at, minutes.approved_at_meeting = by, timezone.now(), at_meeting
     minutes.save()

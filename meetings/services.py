@@ -21,7 +21,8 @@ from django.db.models import Max, TextChoices
 from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core import documents
 from core.i18n import LANGUAGE_CODES
@@ -29,6 +30,7 @@ from core.timezones import zone_or_default
 from core.translated import translated_names
 from meetings import sending
 from meetings.models import AgendaItem, Document, DocumentFile, Invitation, Meeting, MeetingSeries
+from members.history import recorded_by
 from members.models import Administration, Group, Member, Membership, User
 
 Source = Invitation.Source
@@ -216,7 +218,7 @@ def update_meeting(
         meeting.time_changed_at = timezone.now()
     meeting.save()
     if time_moved:
-        _ask_to_confirm_answers(meeting)
+        _ask_to_confirm_answers(meeting, by=by)
 
     resync = "invite_whole_group" in changes
     if invited_administrations is not None:
@@ -230,12 +232,32 @@ def update_meeting(
     return meeting
 
 
-def _ask_to_confirm_answers(meeting: Meeting) -> None:
+# Why rows changed without being edited one by one (members.history shows them translated).
+REASON_TIME_MOVED = gettext_noop("The meeting's date or time changed.")
+REASON_RENUMBERED = gettext_noop("The agenda was renumbered.")
+REASON_ITEM_REMOVED = gettext_noop("Its agenda item was removed.")
+REASON_INVITEES = gettext_noop("The invitations follow the group and the invited administrations.")
+
+
+def _ask_to_confirm_answers(meeting: Meeting, *, by: Member | None) -> None:
     """The meeting moved: answers given for the old time stand, but are to confirm (RFC 5546
     lets the organiser ask again). Their history is kept; each such invitee may be reminded once more."""
-    meeting.invitations.filter(removed_at__isnull=True).exclude(rsvp=Invitation.Rsvp.NONE).update(
-        rsvp_to_confirm=True, unanswered_reminder_sent_at=None
+    answered = list(
+        meeting.invitations.filter(removed_at__isnull=True)
+        .exclude(rsvp=Invitation.Rsvp.NONE)
+        .exclude(rsvp_to_confirm=True, unanswered_reminder_sent_at__isnull=True)
     )
+    for invitation in answered:
+        invitation.rsvp_to_confirm = True
+        invitation.unanswered_reminder_sent_at = None
+    if answered:
+        bulk_update_with_history(
+            answered,
+            Invitation,
+            ["rsvp_to_confirm", "unanswered_reminder_sent_at"],
+            default_user=recorded_by(by),
+            default_change_reason=REASON_TIME_MOVED,
+        )
 
 
 # --- Series -----------------------------------------------------------------------------
@@ -416,17 +438,26 @@ def _own_item(meeting: Meeting, item: AgendaItem) -> AgendaItem:
     return row
 
 
-def _renumber(meeting: Meeting, items: list[AgendaItem] | None = None) -> list[AgendaItem]:
-    """Positions 1, 2, 3… in the given (or current) order."""
+def _renumber(
+    meeting: Meeting,
+    items: list[AgendaItem] | None = None,
+    *,
+    by: Member | None,
+    moved: AgendaItem | None = None,
+) -> list[AgendaItem]:
+    """Positions 1, 2, 3… in the given (or current) order, in one update and one history insert.
+    The `moved` item's row reads as asked for; the others' as renumbered."""
     if items is None:
         items = list(meeting.agenda_items.order_by("position", "pk"))
     changed = []
     for number, item in enumerate(items, start=1):
         if item.position != number:
             item.position = number
+            if moved is None or item.pk != moved.pk:
+                item._change_reason = REASON_RENUMBERED
             changed.append(item)
     if changed:
-        AgendaItem.objects.bulk_update(changed, ["position"])
+        bulk_update_with_history(changed, AgendaItem, ["position"], default_user=recorded_by(by))
     return items
 
 
@@ -469,9 +500,19 @@ def remove_agenda_item(*, item: AgendaItem, by: Member | None = None) -> None:
     meeting = _locked(item.meeting)
     _check_changeable(meeting)
     item = _own_item(meeting, item)
-    Document.objects.filter(agenda_item=item).update(agenda_item=None)
+    documents = list(Document.objects.filter(agenda_item=item))
+    for document in documents:
+        document.agenda_item = None
+    if documents:
+        bulk_update_with_history(
+            documents,
+            Document,
+            ["agenda_item"],
+            default_user=recorded_by(by),
+            default_change_reason=REASON_ITEM_REMOVED,
+        )
     item.delete()
-    _renumber(meeting)
+    _renumber(meeting, by=by)
     _raise_sequence(meeting)
 
 
@@ -489,7 +530,7 @@ def move_agenda_item(*, item: AgendaItem, direction: str, by: Member | None = No
     if not 0 <= other < len(items):
         return item
     items[index], items[other] = items[other], items[index]
-    _renumber(meeting, items)
+    _renumber(meeting, items, by=by, moved=item)
     _raise_sequence(meeting)
     return next(row for row in items if row.pk == item.pk)
 
@@ -613,18 +654,21 @@ def sync_invitations(
     When the agenda was already circulated, the added get the current version and the removed
     a cancellation, queued in this transaction (see `match_invitations` for the rules).
     """
-    added, removed = match_invitations(meeting=meeting)
+    added, removed = match_invitations(meeting=meeting, by=by)
     sending.tell_invitees(meeting=meeting, added=added, removed=removed, by=by)
     return added, removed
 
 
 @transaction.atomic
-def match_invitations(*, meeting: Meeting) -> tuple[list[Invitation], list[Invitation]]:
+def match_invitations(
+    *, meeting: Meeting, by: Member | None = None
+) -> tuple[list[Invitation], list[Invitation]]:
     """The invitations made to match the settings, telling nobody: (added, removed).
 
     Personal invitations, guests and substitutes are kept. A removed invitation that is
     wanted again comes back without its old answer. The caller sends what is due
     (`sync_invitations`; circulating the agenda sends the added their invitation with everyone's).
+    Each change is in the history, by `by` (else the request's user), in one insert per kind.
     """
     wanted = _wanted_members(meeting)
     existing = {
@@ -658,10 +702,23 @@ def match_invitations(*, meeting: Meeting) -> tuple[list[Invitation], list[Invit
         ):
             invitation.removed_at = now
             removed.append(invitation)
-    created = Invitation.objects.bulk_create(to_create)
+    author = recorded_by(by)
+    created = (
+        bulk_create_with_history(
+            to_create, Invitation, default_user=author, default_change_reason=REASON_INVITEES
+        )
+        if to_create
+        else []
+    )
     fields = ["removed_at", "source", "language", "rsvp", "rsvp_at", "rsvp_to_confirm", "sent_sequence"]
     if restored or removed or retagged:
-        Invitation.objects.bulk_update([*restored, *removed, *retagged], fields)
+        bulk_update_with_history(
+            [*restored, *removed, *retagged],
+            Invitation,
+            fields,
+            default_user=author,
+            default_change_reason=REASON_INVITEES,
+        )
     return [*created, *restored], removed
 
 

@@ -7,8 +7,13 @@ text when a member is anonymised. The history of a page takes two queries per ki
 (the latest rows with the id of the row before each, then those earlier rows) and one per kind
 of related object named in a change, whatever the number of rows.
 
-Writes made with QuerySet.update() or bulk_create() leave no history row (simple-history listens
-to save() and delete()).
+simple-history listens to save() and delete(): QuerySet.update(), bulk_create() and bulk_update()
+leave no history row. The services write several rows at once with simple_history.utils'
+`bulk_create_with_history` / `bulk_update_with_history`, naming the author with `recorded_by(by)`
+and, where the change was not asked for as such (renumbering, a moved meeting), a reason marked
+with gettext_noop, shown translated with the change. The few `.update()` left on tracked models
+write unlabelled bookkeeping only (a reminder's timestamp, the sequence an invitee was sent),
+which the page never shows.
 """
 
 from collections import defaultdict
@@ -16,14 +21,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.apps import apps
 from django.db import models
 from django.db.models import F, Q, Window
 from django.db.models.functions import Lag
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import registered_models
+from simple_history.utils import get_history_model_for_model
 
 from core.i18n import localized, localized_html
 from members.models import Member
@@ -62,6 +69,13 @@ class HistoryRow:
     kind: str
     subject: SafeString
     changes: list[Change] = field(default_factory=list)
+    reason: str = ""
+
+
+def recorded_by(member: Member | None):
+    """The user to record as the author of a bulk write by `member`; None lets simple-history take
+    the request's user (HistoryRequestMiddleware), as save() does."""
+    return member.user if member is not None else None
 
 
 def history_rows(sources: list[Source], *, limit: int = LATEST) -> list[HistoryRow]:
@@ -77,8 +91,8 @@ def history_rows(sources: list[Source], *, limit: int = LATEST) -> list[HistoryR
     for record, previous, fields in changes:
         if record.history_type == "~" and previous is not None and not fields:
             continue  # only bookkeeping changed (a reminder sent, a revision number)
-        # A change with no row before it (an object made by bulk_create, or before the history
-        # began) shows who and when, not from what.
+        # A change with no row before it (an object made before the history began) shows who
+        # and when, not from what.
         rows.append(
             HistoryRow(
                 when=record.history_date,
@@ -87,6 +101,7 @@ def history_rows(sources: list[Source], *, limit: int = LATEST) -> list[HistoryR
                 kind=record.instance_type._meta.verbose_name,
                 subject=_subject(record),
                 changes=[_change(f, previous, record, labels) for f in fields],
+                reason=_reason(record),
             )
         )
         if len(rows) == limit:
@@ -146,9 +161,10 @@ def _history_model(model: type[models.Model]) -> type[models.Model]:
 def _histories_about_members() -> list[type[models.Model]]:
     """The history models of tracked objects that belong to one member (a `member` foreign key)."""
     found = []
-    for model in apps.get_models():
-        if not hasattr(model, "instance_type") or not hasattr(model, "history_type"):
-            continue
+    for tracked in registered_models.values():
+        if not hasattr(tracked._meta, "simple_history_manager_attribute"):
+            continue  # the through table of a tracked many-to-many field
+        model = get_history_model_for_model(tracked)
         member_field = next((f for f in model._meta.fields if f.name == "member"), None)
         if member_field is not None and member_field.related_model is Member:
             found.append(model)
@@ -195,7 +211,10 @@ def _shown_fields(history_model) -> list[models.Field]:
 
 def _changed_fields(record, previous) -> list[models.Field]:
     """The fields a row changed; for a creation, the values it filled in (not its relations: the
-    page and the row's subject say what it belongs to, and naming them would cost a query each)."""
+    page and the row's subject say what it belongs to, and naming them would cost a query each).
+
+    Not `diff_against`: it compares through model_to_dict, which skips fields that are not
+    editable (a commitment's rolled-up status, completion and progress), and sorts by name."""
     if record.history_type == "+":
         return [
             f
@@ -266,6 +285,12 @@ def _label(obj: models.Model) -> str:
         if value and isinstance(value, str):
             return value
     return f"#{obj.pk}"
+
+
+def _reason(record) -> str:
+    """Why the change was made, when a service said so (stored in English, shown translated)."""
+    reason = getattr(record, "history_change_reason", None) or ""
+    return gettext(reason) if reason else ""
 
 
 def _author(record) -> str:

@@ -7,7 +7,7 @@ the reader may not take answers 403. Every write goes through one meetings.minut
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -56,6 +56,7 @@ from meetings.models import (
     MinutesVersion,
 )
 from members.access import member_required
+from members.history import Source, history_rows
 from members.models import Administration, Member, Membership
 
 Status = Minutes.Status
@@ -183,8 +184,21 @@ def _detail(request: HttpRequest, minutes: Minutes, *, comment_form=None, commen
             1 for c in by_item.values() for x in c if x.status == MinutesComment.Status.OPEN
         ),
     }
+    if manager:
+        context["history"] = history_rows(history_sources(minutes))
     status = 400 if comment_form is not None and comment_form.errors else 200
     return render(request, "meetings/minutes_detail.html", context, status=status)
+
+
+def history_sources(minutes: Minutes) -> list[Source]:
+    """What the minutes page's History shows: the minutes, their items, decisions and action items
+    (two queries each, and one per kind of related object named in a change)."""
+    return [
+        Source(Minutes, Q(id=minutes.pk)),
+        Source(MinutesItem, Q(minutes_id=minutes.pk)),
+        Source(Decision, Q(minutes_id=minutes.pk)),
+        Source(ActionItem, Q(minutes_id=minutes.pk)),
+    ]
 
 
 @member_required

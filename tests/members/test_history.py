@@ -272,8 +272,10 @@ def test_anonymising_removes_the_member_from_the_history(client, group, chair, s
     response = client.get(reverse("meetings:detail", args=[meeting.pk]))
     text = response.content.decode()
     assert name not in text and "Jane" not in text
-    answer = next(r for r in response.context["history"] if r.action == "changed")
+    # Newest first: deactivating withdrew the invitation (an automatic change), after the answer.
+    withdrawn, answer = [r for r in response.context["history"] if r.action == "changed"]
     assert answer.who == f"Former member {focal_point.pk}"
+    assert (withdrawn.who, [str(c.label) for c in withdrawn.changes]) == ("", ["removed at"])
 
 
 # --- Never editable ------------------------------------------------------------------------------
