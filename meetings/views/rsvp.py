@@ -311,6 +311,7 @@ def answer_for(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRespons
 
 
 PAST_PER_PAGE = 25
+UPCOMING_PER_PAGE = 25
 
 
 def _answer_choices(meeting: Meeting, invitation: Invitation) -> list[dict]:
@@ -338,16 +339,28 @@ def _answer_choices(meeting: Meeting, invitation: Invitation) -> list[dict]:
     ]
 
 
+def _other_parameters(request: HttpRequest, name: str) -> str:
+    """The page's query string without `name`, for the pagination links of one list that keep
+    the other list's page (and any other parameter) as it is."""
+    query = request.GET.copy()
+    query.pop(name, None)
+    return query.urlencode()
+
+
 @member_required
 def my_meetings(request: HttpRequest) -> HttpResponse:
+    """Upcoming meetings (UPCOMING_PER_PAGE a page, ?upcoming=) and past ones (PAST_PER_PAGE,
+    ?page=), each paginated on its own: the page's time and size do not grow with the member's
+    number of meetings."""
     now = timezone.now()
     mine = (
         Invitation.objects.filter(member=request.member, removed_at__isnull=True)
         .exclude(meeting__status__in=[Meeting.Status.DRAFT, Meeting.Status.CANCELLED])
         .select_related("meeting__group", "delegated_to__member__user", "attendance")
     )
-    upcoming = list(mine.filter(meeting__ends_at__gte=now).order_by("meeting__starts_at", "meeting__pk"))
-    for invitation in upcoming:
+    upcoming = mine.filter(meeting__ends_at__gte=now).order_by("meeting__starts_at", "meeting__pk")
+    upcoming_page = Paginator(upcoming, UPCOMING_PER_PAGE).get_page(request.GET.get("upcoming"))
+    for invitation in upcoming_page:
         invitation.choices = _answer_choices(invitation.meeting, invitation)
     past = mine.filter(meeting__ends_at__lt=now).filter(
         Q(attendance__status=Attendance.Status.PRESENT) | Q(attendance__isnull=True)
@@ -357,5 +370,12 @@ def my_meetings(request: HttpRequest) -> HttpResponse:
     )
     for invitation in page:
         invitation.attended = attendance_service.recorded(invitation) is not None
-    context = {"upcoming": upcoming, "past_page": page}
+    context = {
+        "upcoming": upcoming_page,
+        "upcoming_query": _other_parameters(request, "upcoming"),
+        "past_page": page,
+        "past_query": _other_parameters(request, "page"),
+        # The one-click answers come back to this page, at the same pages of both lists.
+        "return_url": request.get_full_path(),
+    }
     return render(request, "meetings/my_meetings.html", context)

@@ -212,6 +212,43 @@ def test_my_meetings_queries_do_not_grow(client, group, focal_point, django_asse
         invited(past, focal_point, rsvp=Rsvp.ACCEPTED, attendance=Attendance.Status.PRESENT)
     client.force_login(focal_point.user)
 
-    with django_assert_num_queries(6):  # session, user, member, upcoming, past count, past page
+    # session, user, member, upcoming count, upcoming page, past count, past page
+    with django_assert_num_queries(7):
         response = client.get(URL)
-    assert response.content.decode().count('class="card my-meeting"') == count
+    assert response.content.decode().count('class="card my-meeting"') == min(count, 25)
+
+
+def test_upcoming_meetings_come_25_a_page_with_links_that_keep_the_past_page(client, group, focal_point):
+    for index in range(30):
+        invited(titled(group, f"Meeting {index:02d}", starts_at=in_days(3 + index)), focal_point)
+    client.force_login(focal_point.user)
+
+    first = section(client.get(URL, {"page": "1"}).content.decode(), "upcoming-heading")
+    second = section(client.get(URL, {"page": "1", "upcoming": "2"}).content.decode(), "upcoming-heading")
+
+    assert first.count('class="card my-meeting"') == 25
+    assert "Meeting 00" in first and "Meeting 25" not in first
+    assert 'aria-label="Pages of upcoming meetings"' in first
+    assert 'href="?page=1&amp;upcoming=2#upcoming-heading" rel="next"' in first
+    assert "Meetings 1 to 25 of 30." in first
+    assert second.count('class="card my-meeting"') == 5
+    assert "Meeting 25" in second and "Meeting 24" not in second
+    assert 'href="?page=1&amp;upcoming=1#upcoming-heading" rel="prev"' in second
+    assert 'aria-current="page">Page 2 of 2</a>' in second
+
+
+def test_one_click_answer_returns_to_the_same_page_of_my_meetings(client, group, focal_point):
+    meetings = [titled(group, f"Meeting {index:02d}", starts_at=in_days(3 + index)) for index in range(27)]
+    for meeting in meetings:
+        invited(meeting, focal_point)
+    client.force_login(focal_point.user)
+    html = client.get(URL, {"upcoming": "2"}).content.decode()
+    assert f'name="next" value="{URL}?upcoming=2"' in html
+
+    response = client.post(
+        reverse("meetings:answer-web", args=[meetings[26].pk]),
+        {"answer": "declined", "next": f"{URL}?upcoming=2"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{URL}?upcoming=2"
