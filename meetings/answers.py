@@ -392,6 +392,8 @@ def remind_unanswered(*, meeting: Meeting, by: Member) -> int:
         address = invitation.recipient_email.lower()
         if address in seen or address in pending_addresses or invitation.member_id in pending_members:
             continue
+        # A conditional UPDATE, not save(): it leaves no history row, on purpose (the reminder's
+        # time is unlabelled bookkeeping the history never shows; the outbox keeps the message).
         claimed = Invitation.objects.filter(still_due, pk=invitation.pk).update(
             unanswered_reminder_sent_at=now
         )
