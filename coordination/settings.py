@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "anymail",
     "django_tasks_db",
     "django_tables2",
@@ -293,15 +294,71 @@ def oidc_required_domains(environ, provider_ids: list[str]) -> dict[str, str]:
             provider_id = provider_ids[0]
         if provider_id not in provider_ids:
             raise ImproperlyConfigured(
-                f"OIDC_REQUIRED_DOMAINS: {item!r} must name one of OIDC_PROVIDERS as domain=provider."
+                f"OIDC_REQUIRED_DOMAINS: {item!r} must name one of OIDC_PROVIDERS (or SAML_PROVIDERS) as domain=provider."
             )
         domains[domain] = provider_id
     return domains
 
 
+def saml_apps(environ) -> list[dict]:
+    """allauth's APPS entries of the SAML identity providers named by SAML_PROVIDERS: each id has
+    SAML_<ID>_NAME, and SAML_<ID>_METADATA_URL or SAML_<ID>_ENTITY_ID, _SSO_URL and _X509CERT;
+    optionally _VERIFIED_DOMAINS and _MFA, as for OpenID Connect."""
+    apps = []
+    for provider_id in [p.strip().lower() for p in environ.get("SAML_PROVIDERS", "").split(",") if p.strip()]:
+        if not provider_id.replace("-", "").replace("_", "").isalnum():
+            raise ImproperlyConfigured(f"SAML_PROVIDERS: {provider_id!r} is not a valid id (letters, digits, - and _).")
+        prefix = "SAML_" + provider_id.upper().replace("-", "_") + "_"
+        if environ.get(prefix + "METADATA_URL"):
+            idp = {"metadata_url": environ[prefix + "METADATA_URL"].strip()}
+            idp_url = idp["metadata_url"]
+        else:
+            keys = ("ENTITY_ID", "SSO_URL", "X509CERT")
+            missing = [prefix + key for key in keys if not environ.get(prefix + key)]
+            if missing:
+                raise ImproperlyConfigured(
+                    f"SAML provider {provider_id!r} needs {prefix}METADATA_URL, or " + ", ".join(missing) + "."
+                )
+            idp = {
+                "entity_id": environ[prefix + "ENTITY_ID"].strip(),
+                "sso_url": environ[prefix + "SSO_URL"].strip(),
+                "x509cert": environ[prefix + "X509CERT"].strip(),
+            }
+            idp_url = idp["sso_url"]
+        if urlsplit(idp_url).scheme not in {"http", "https"}:
+            raise ImproperlyConfigured(f"SAML provider {provider_id!r}: {idp_url!r} is not an http(s) address.")
+        settings = {
+            "idp": idp,
+            "email_authentication": True,
+            "mfa_trusted": env_bool(prefix + "MFA", environ=environ),
+            "login_origin": _origin(idp_url),
+        }
+        verified_domains = env_list(prefix + "VERIFIED_DOMAINS", environ=environ)
+        if verified_domains:
+            settings["verified_email"] = [d.lower().lstrip("@") for d in verified_domains]
+        apps.append(
+            {
+                # The id names the provider in Concerto's addresses: /accounts/saml/<id>/…
+                "provider_id": provider_id,
+                "client_id": provider_id,
+                "name": environ.get(prefix + "NAME", "").strip() or provider_id,
+                "settings": settings,
+            }
+        )
+    return apps
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 _oidc_apps = oidc_apps(_env)
-SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": _oidc_apps}}
-OIDC_REQUIRED_DOMAINS = oidc_required_domains(_env, [app["provider_id"] for app in _oidc_apps])
+_saml_apps = saml_apps(_env)
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": _oidc_apps}, "saml": {"APPS": _saml_apps}}
+OIDC_REQUIRED_DOMAINS = oidc_required_domains(
+    _env, [app["provider_id"] for app in _oidc_apps + _saml_apps]
+)
 SOCIALACCOUNT_ADAPTER = "members.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
@@ -426,11 +483,6 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 # Content Security Policy (built into Django 6.1): everything from this site, nothing inline.
 SECURE_CSP = {
     "default-src": ["'self'"],
@@ -441,7 +493,13 @@ SECURE_CSP = {
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
     # A sign-in button posts here, and the answer sends the browser on to the provider.
-    "form-action": ["'self'", *sorted({_origin(app["settings"]["server_url"]) for app in _oidc_apps})],
+    "form-action": [
+        "'self'",
+        *sorted(
+            {_origin(app["settings"]["server_url"]) for app in _oidc_apps}
+            | {app["settings"]["login_origin"] for app in _saml_apps}
+        ),
+    ],
     "frame-ancestors": ["'none'"],
 }
 

@@ -20,6 +20,12 @@ from members.outbox import Kind
 from members.services import queue_message
 
 
+def social_apps() -> list[dict]:
+    """The configured APPS entries of the organisations' providers (OpenID Connect, then SAML)."""
+    providers = settings.SOCIALACCOUNT_PROVIDERS
+    return [app for kind in ("openid_connect", "saml") for app in providers.get(kind, {}).get("APPS", [])]
+
+
 def required_provider(email: str | None) -> dict | None:
     """The OpenID Connect provider (its APPS entry) that people of this address's domain must sign
     in with (OIDC_REQUIRED_DOMAINS), or None when they may use a password or an emailed code."""
@@ -27,7 +33,7 @@ def required_provider(email: str | None) -> dict | None:
     provider_id = settings.OIDC_REQUIRED_DOMAINS.get(domain) if domain else None
     if provider_id is None:
         return None
-    apps = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
+    apps = social_apps()
     return next((app for app in apps if app["provider_id"] == provider_id), None)
 
 

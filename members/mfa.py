@@ -20,6 +20,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from members.access import MANAGERS
+from members.adapters import social_apps
 from members.models import Membership
 
 ENROL_URL_NAME = "mfa_activate_totp"
@@ -28,8 +29,7 @@ EXEMPT_URL_NAMES = frozenset({"account_logout", "account_reauthenticate", "healt
 
 
 def mfa_trusted_providers() -> set[str]:
-    apps = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
-    return {app["provider_id"] for app in apps if app.get("settings", {}).get("mfa_trusted")}
+    return {app["provider_id"] for app in social_apps() if app.get("settings", {}).get("mfa_trusted")}
 
 
 def signed_in_with_trusted_provider(request: HttpRequest) -> bool:

@@ -197,3 +197,59 @@ def test_a_required_domain_signs_in_with_the_provider(client, required_domain):
     response = sign_in_with_provider(client, "fien", PASSWORD)
     assert response.status_code == 302
     assert signed_in_email(client) == "fien@fgov.be"
+
+
+# --- SAML -------------------------------------------------------------------------------------
+
+
+def _self_signed_certificate() -> str:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "idp.example.be")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    return "".join(line for line in pem.splitlines() if "CERTIFICATE" not in line)
+
+
+def test_a_saml_provider_from_the_environment_has_its_button_and_metadata(client, settings):
+    from coordination.settings import saml_apps
+
+    apps = saml_apps(
+        {
+            "SAML_PROVIDERS": "csam",
+            "SAML_CSAM_NAME": "CSAM",
+            "SAML_CSAM_ENTITY_ID": "https://idp.example.be/saml",
+            "SAML_CSAM_SSO_URL": "https://idp.example.be/saml/sso",
+            "SAML_CSAM_X509CERT": _self_signed_certificate(),
+        }
+    )
+    settings.SOCIALACCOUNT_PROVIDERS = {"saml": {"APPS": apps}}
+
+    page = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'action="/accounts/saml/csam/login/?process=login"' in page
+    assert "Sign in with CSAM" in page
+
+    # python3-saml takes no single-label host but localhost for the service provider's addresses.
+    metadata = client.get("/accounts/saml/csam/metadata/", HTTP_HOST="localhost")
+    assert metadata.status_code == 200
+    assert "http://localhost/accounts/saml/csam/acs/" in metadata.content.decode()
+
+    start = client.post("/accounts/saml/csam/login/", {"process": "login"}, HTTP_HOST="localhost")
+    assert start.status_code == 302
+    assert start["Location"].startswith("https://idp.example.be/saml/sso?SAMLRequest=")
