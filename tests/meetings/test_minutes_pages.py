@@ -212,7 +212,8 @@ def test_a_script_in_a_summary_is_inert_on_the_page(client, group, chair, secret
     service.save_item(item=item, by=secretariat, summary={"en": PAYLOAD}, decisions=[], actions=[])
     client.force_login(secretariat.user)
     page = client.get(_url("detail", minutes)).content.decode()
-    assert "<script>alert" not in page and "onerror" not in page
+    # The history shows the summary as escaped text (onerror=&quot;...), which is inert.
+    assert "<script>alert" not in page and 'onerror="' not in page
     assert "<strong>bold</strong>" in page
 
 
@@ -302,7 +303,8 @@ def test_minutes_pages_keep_their_query_count(
     item = minutes.items.first()
     client.force_login(secretariat.user)
     # session, user, member, roles; then the page's own reads
-    _count(client, django_assert_num_queries, _url("detail", minutes), 11)
+    # + 7: the History a manager sees (minutes, items, decisions, actions)
+    _count(client, django_assert_num_queries, _url("detail", minutes), 18)
     _count(client, django_assert_num_queries, _url("item-edit", minutes, item.pk), 11)
     _count(client, django_assert_num_queries, _url("versions", minutes), 7)
     _count(client, django_assert_num_queries, _url("diff", minutes, 1, minutes.version), 7)
