@@ -61,8 +61,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+# The key pages at a real installation's size on PostgreSQL, under gunicorn, against their targets
+# (tests/bench/; needs PostgreSQL at 127.0.0.1 and wrk). BENCH_ARGS="--app-dir DIR" measures another checkout.
 bench: setup
-	DEBUG= $(PY) -m tests.bench
+	DEBUG= $(PY) -m tests.bench $(BENCH_ARGS)
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages --ignore=.venv --ignore=var --ignore=tests -l nl -l fr -l de -l en --no-obsolete
