@@ -14,11 +14,21 @@ carry an invitation's secret address.
 Every function returns the file as bytes and reads only what its caller loaded: pass
 meetings from `with_calendar_data()` or `Meeting.objects.with_agenda_data()` (both add
 `meeting.agenda`), or the agenda items are left out.
+
+Feeds join serialised events: each meeting's VEVENT (without the member's own ATTENDEE line) is
+kept per process, keyed by the meeting and language and checked against every value the event
+is written from (`_event_inputs`), so a feed is mostly joining bytes and a cached event is never
+stale. The file is byte for byte what a fresh build writes.
 """
 
+import hashlib
+import re
+import threading
 import zoneinfo
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -51,6 +61,11 @@ PARTSTAT = {
 
 # How often subscribed calendars should look for changes (a hint; clients decide).
 FEED_REFRESH = "PT1H"
+
+# Raise when the way files are written changes: feed validators (ETags) and cached events change too.
+FILE_FORMAT = 2
+END_CALENDAR = b"END:VCALENDAR\r\n"
+END_EVENT = b"END:VEVENT\r\n"
 
 
 def brussels_timezone() -> Timezone:
@@ -118,6 +133,19 @@ def presenter_text(item, language: str | None = None) -> str:
     return ", ".join(names)
 
 
+# Markdown that cannot change when read as text: one line of words and plain punctuation, no
+# list or heading marker, no HTML, escape, emphasis, code or link character.
+_PLAIN_TEXT = re.compile(r"[^\W_]+(?:[ ,.;:!?'()/%€]+[^\W_]+)*[.!?)]?")
+
+
+@lru_cache(maxsize=8192)
+def _as_text(markdown: str) -> str:
+    """meetings.plaintext.markdown_as_text, remembered per text (feeds repeat the same texts)."""
+    if _PLAIN_TEXT.fullmatch(markdown) and "  " not in markdown and not re.match(r"\d+[.)]", markdown):
+        return markdown
+    return markdown_as_text(markdown)
+
+
 def _description(meeting: Meeting, language: str, *, with_page: bool = True) -> str:
     """The meeting's description, its numbered agenda and the link to its page, in `language`.
 
@@ -127,10 +155,10 @@ def _description(meeting: Meeting, language: str, *, with_page: bool = True) -> 
     parts = []
     if meeting.is_cancelled:
         parts.append(_("This meeting is cancelled."))
-        note = markdown_as_text(localized(meeting, "cancellation_note", language))
+        note = _as_text(localized(meeting, "cancellation_note", language))
         if note:
             parts.append(note)
-    description = markdown_as_text(localized(meeting, "description", language))
+    description = _as_text(localized(meeting, "description", language))
     if description:
         parts.append(description)
     agenda = getattr(meeting, "agenda", None) or []
@@ -143,7 +171,7 @@ def _description(meeting: Meeting, language: str, *, with_page: bool = True) -> 
                 line += f", {presenter}"
             line += f", {item.duration_minutes} min)"
             lines.append(line)
-            details = markdown_as_text(localized(item, "description", language))
+            details = _as_text(localized(item, "description", language))
             if details:
                 lines.extend(f"   {text}" if text else "" for text in details.split("\n"))
         parts.append("\n".join(lines))
@@ -256,18 +284,143 @@ def meeting_ics(meeting: Meeting, language: str) -> bytes:
     return calendar.to_ical()
 
 
+def file_salt(language: str) -> str:
+    """What every file in `language` depends on besides the data: the settings it names and the
+    translations of its fixed texts. Part of each feed validator and of each cached event's key."""
+    with translation.override(language):
+        texts = [
+            _("This meeting is cancelled."),
+            _("Agenda"),
+            _("Join online: %(url)s"),
+            _("Agenda, documents and your answer: %(url)s"),
+            _("Cancelled: %(title)s"),
+            _("Concerto – my meetings"),
+            _("Concerto – %(group)s"),
+            *(str(label) for label in AgendaItem.Kind.labels),
+        ]
+    settings_used = [settings.SITE_URL, settings.SITE_DOMAIN, settings.CALENDAR_ORGANIZER_EMAIL]
+    parts = [str(FILE_FORMAT), PRODID, language, *settings_used, *texts]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _event_inputs(meeting: Meeting, language: str, salt: str) -> tuple:
+    """Every value a feed's VEVENT for `meeting` is written from (its cache is checked against it)."""
+    agenda = tuple(
+        (
+            localized(item, "title", language),
+            item.kind,
+            presenter_text(item, language),
+            item.duration_minutes,
+            localized(item, "description", language),
+        )
+        for item in getattr(meeting, "agenda", None) or []
+    )
+    organiser = meeting.organiser.user.name if meeting.organiser_id else None
+    return (
+        salt,
+        meeting.sequence,
+        meeting.created_at,
+        meeting.updated_at,
+        meeting.starts_at,
+        meeting.ends_at,
+        meeting.status,
+        meeting.format,
+        meeting.location,
+        meeting.online_url,
+        localized(meeting, "title", language),
+        localized(meeting, "description", language),
+        localized(meeting, "cancellation_note", language),
+        organiser,
+        localized(meeting.group, "name", language) if organiser is None else None,
+        agenda,
+    )
+
+
+class EventCache:
+    """Serialised feed events per (meeting, language), each with the inputs it was written from.
+
+    Per process and bounded in size: an entry is only used when its inputs equal the meeting's
+    current ones, so the cache needs no invalidation (an old entry is overwritten when met again,
+    or dropped as least recently used).
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.entries: OrderedDict[tuple[int, str], tuple[tuple, tuple[bytes, bytes]]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[int, str], inputs: tuple) -> tuple[bytes, bytes] | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry[0] != inputs:
+                return None
+            self.entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: tuple[int, str], inputs: tuple, data: tuple[bytes, bytes]) -> None:
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= sum(map(len, old[1]))
+            self.entries[key] = (inputs, data)
+            self.size += sum(map(len, data))
+            while self.size > self.max_bytes and self.entries:
+                _key, (_inputs, dropped) = self.entries.popitem(last=False)
+                self.size -= sum(map(len, dropped))
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+
+# About 1.5 KB an event: some 20,000 events (a large installation's feeds in two languages).
+event_cache = EventCache(max_bytes=32 * 1024 * 1024)
+
+
+# Where a member's ATTENDEE line goes in a cached event: icalendar writes properties in a fixed
+# order, so the event is written once with this line and kept as what comes before and after it.
+_ATTENDEE_MARK = b"\r\nATTENDEE:mailto:attendee@invalid\r\n"
+
+
+def _feed_event(meeting: Meeting, language: str, salt: str) -> tuple[bytes, bytes]:
+    """The meeting's VEVENT in a feed, as the bytes before and after its ATTENDEE line."""
+    key, inputs = (meeting.pk, language), _event_inputs(meeting, language, salt)
+    parts = event_cache.get(key, inputs)
+    if parts is None:
+        event = _event(meeting, language=language, stamp=meeting.updated_at)
+        event.add("ATTENDEE", vCalAddress(_ATTENDEE_MARK.strip().removeprefix(b"ATTENDEE:").decode()))
+        before, mark, after = event.to_ical().partition(_ATTENDEE_MARK)
+        if not mark:
+            raise ValueError("The ATTENDEE line of a feed event was not found.")
+        parts = (before + b"\r\n", after)
+        event_cache.put(key, inputs, parts)
+    return parts
+
+
+def _attendee_line(invitation: Invitation) -> bytes:
+    holder = Event()
+    holder.add("ATTENDEE", _attendee(invitation, rsvp=False))
+    return holder.to_ical().removeprefix(b"BEGIN:VEVENT\r\n").removesuffix(END_EVENT)
+
+
 def _feed(name: str, meetings: Iterable[Meeting], language: str, invitations: dict[int, Invitation]) -> bytes:
     # No METHOD: a feed is a plain calendar, not an iTIP message (PUBLISH forbids ATTENDEE),
-    # and DTSTAMP is then the event's last change, which keeps the file identical between
-    # polls (its hash is the feed's ETag).
-    calendar = _calendar(None, name=name)
+    # and DTSTAMP is the event's last change, so the file stays identical between polls.
+    # The calendar's head (with the VTIMEZONE once), then each event's cached bytes and, in the
+    # member's feed, their own ATTENDEE line: the same bytes as one icalendar Calendar.
+    head = _calendar(None, name=name).to_ical().removesuffix(END_CALENDAR)
+    parts, salt = [head], file_salt(language)
     for meeting in meetings:
-        calendar.add_component(
-            _event(
-                meeting, language=language, stamp=meeting.updated_at, invitation=invitations.get(meeting.pk)
-            )
-        )
-    return calendar.to_ical()
+        before, after = _feed_event(meeting, language, salt)
+        parts.append(before)
+        invitation = invitations.get(meeting.pk)
+        if invitation is not None:
+            parts.append(_attendee_line(invitation))
+        parts.append(after)
+    parts.append(END_CALENDAR)
+    return b"".join(parts)
 
 
 def member_feed(member: Member, meetings: Iterable[Meeting] | None = None) -> bytes:

@@ -4,28 +4,34 @@ Feeds are read by calendar clients without a session: the member's secret feed t
 key (regenerating it cuts off the old address at once). Each feed answers in a fixed number
 of queries, with an ETag and a Last-Modified.
 
-The ETag is the one validator that decides "304 Not Modified": it hashes the file itself
-(identical between polls when nothing changed) and Last-Modified, so it changes whenever
-either does. Last-Modified is the newest timestamp we have (meetings, documents and their
-files, the member's invitations), but it cannot be truthful: editing, moving or removing an
-agenda item leaves no timestamp, and removing the newest document takes its date away. So
-If-Modified-Since alone never earns a 304 here (a client that sends only that header gets the
-file each time); If-None-Match is compared with the ETag, and when it is present it alone
-decides (RFC 9110 13.2.2).
+The ETag is the one validator that decides "304 Not Modified". It is decided before the file is
+built, from one query of totals over everything the file is written from (`feed_state`): the
+meetings' count, revisions and last saves, their agenda items' count, order and presenters'
+names, documents and files, the member's invitations and answers, and the file's settings and
+translations (calendar.file_salt). Editing, moving or removing an agenda item raises the
+meeting's revision or saves it (meetings.services), which the totals see.
+
+Last-Modified is the newest timestamp we have (meetings, documents and their files, the
+member's invitations), but it cannot be truthful: removing the newest document takes its date
+away. So If-Modified-Since alone never earns a 304 here (a client that sends only that header
+gets the file each time); If-None-Match is compared with the ETag, and when it is present it
+alone decides (RFC 9110 13.2.2).
 """
 
 import hashlib
 from datetime import datetime
 
-from django.db.models import Max
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Length
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from core.i18n import LANGUAGE_CODES, localized
 from meetings import calendar
 from meetings.access import get_meeting_for, may_manage
-from meetings.models import Invitation, Meeting
+from meetings.models import Document, Invitation, Meeting
 from members.access import member_required, role_in
 from members.models import Group, Member
 
@@ -67,50 +73,128 @@ def _feed_member(token: str) -> Member:
     return member
 
 
+def _text_lengths(*fields: str):
+    """The summed length of the fields in every language (one SQL expression)."""
+    lengths = [Coalesce(Length(f"{field}_{code}"), 0) for field in fields for code in LANGUAGE_CODES]
+    return sum(lengths[1:], lengths[0])
+
+
+def _prefixed(prefix: str, lookups: dict) -> dict:
+    return {f"{prefix}{lookup}": value for lookup, value in lookups.items()}
+
+
+def feed_state(of_feed: dict, language: str) -> dict:
+    """Totals over what a feed is written from: two aggregate queries.
+
+    `of_feed` are the lookups from a meeting to the feed (its group; or the member's current
+    invitation). Any change that changes the file moves at least one total: a meeting saved,
+    added, removed or given a new revision; an agenda item added, removed, moved, retitled or
+    given another presenter; a document or file added or removed; an organiser or presenter
+    renamed. The totals are fingerprints, not counts: joined rows may count more than once.
+    (Their names must not be field names: an aggregate named "files" would hide the relation.)
+    """
+
+    def rows(model, prefix: str) -> QuerySet:
+        query = model.objects.filter(**_prefixed(prefix, of_feed))
+        return query.exclude(**_prefixed(prefix, {"status": Meeting.Status.DRAFT})).order_by()
+
+    item = "agenda_items__"
+    state = rows(Meeting, "").aggregate(
+        meetings=Count("pk", distinct=True),
+        meeting_ids=Sum("pk", distinct=True),
+        revisions=Sum("sequence"),
+        meeting_saved=Max("updated_at"),
+        organisers=Sum("organiser_id"),
+        organiser_names=Sum(Length("organiser__user__name")),
+        # The group's name stands in for a meeting without an organiser.
+        group_names=Sum(_text_lengths("group__name")),
+        items=Count(f"{item}id"),
+        item_ids=Sum(f"{item}id"),
+        item_order=Sum(F(f"{item}position") * F(f"{item}id")),
+        # Texts, kind and duration, for changes that save neither the item's meeting nor a date.
+        item_texts=Sum(_text_lengths(f"{item}title", f"{item}description") * F(f"{item}id")),
+        item_kinds=Sum(Length(f"{item}kind") * F(f"{item}id")),
+        item_durations=Sum(F(f"{item}duration_minutes") * F(f"{item}id")),
+        presenters=Sum(F(f"{item}presenter_id") * F(f"{item}id")),
+        presenter_names=Sum(Length(f"{item}presenter__user__name")),
+        administrations=Sum(F(f"{item}presenter_administration_id") * F(f"{item}id")),
+        administration_names=Sum(_text_lengths(f"{item}presenter_administration__name")),
+    )
+    state |= rows(Document, "meeting__").aggregate(
+        document_count=Count("pk", distinct=True),
+        document_ids=Sum("pk", distinct=True),
+        document_added=Max("created_at"),
+        file_count=Count("files__id"),
+        file_ids=Sum("files__id"),
+        file_uploaded=Max("files__uploaded_at"),
+    )
+    return state
+
+
+def _invitation_state(member: Member) -> dict:
+    """The member's invitations, removed ones too: who is invited, removed, and what they answered."""
+    answers = {
+        f"answered_{value}": Sum("pk", filter=Q(rsvp=value, rsvp_to_confirm=False))
+        for value in Invitation.Rsvp.values
+    }
+    return Invitation.objects.filter(member=member).aggregate(
+        invitations=Count("pk"),
+        invitation_ids=Sum("pk"),
+        current=Sum("pk", filter=Q(removed_at__isnull=True)),
+        invited=Max("created_at"),
+        answered=Max("rsvp_at"),
+        removed=Max("removed_at"),
+        **answers,
+    )
+
+
+def _etag(*parts: object) -> str:
+    return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:32] + '"'
+
+
 def _latest(*moments: datetime | None) -> datetime | None:
     known = [moment for moment in moments if moment is not None]
     return max(known) if known else None
 
 
-def _feed_response(request: HttpRequest, body: bytes, last_modified: datetime | None) -> HttpResponse:
-    seconds = int(last_modified.timestamp()) if last_modified else None
-    digest = hashlib.sha256(body)
-    # Last-Modified is part of the ETag, so the two validators never disagree about a change;
-    # to the microsecond, so a change within the second of the previous one still shows.
-    digest.update(f"\n{last_modified.isoformat() if last_modified else ''}".encode())
-    etag = '"' + digest.hexdigest()[:32] + '"'
-    # 304 only when If-None-Match matches the ETag. No last_modified here on purpose: it is not
-    # truthful (see the module docstring), so If-Modified-Since must not answer 304.
+def _feed_response(request: HttpRequest, etag: str, last_modified: datetime | None, build) -> HttpResponse:
+    """304 when If-None-Match names `etag` (nothing is built), else the file `build()` writes."""
+    # No last_modified here on purpose: it is not truthful (see the module docstring), so
+    # If-Modified-Since must not answer 304.
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        response = HttpResponse(body, content_type=CONTENT_TYPE)
+        response = HttpResponse(build(), content_type=CONTENT_TYPE)
         response["Content-Disposition"] = 'inline; filename="concerto.ics"'
     response["ETag"] = etag
-    if seconds is not None:
-        response["Last-Modified"] = http_date(seconds)
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(int(last_modified.timestamp()))
     # The address is a secret: not for shared caches, nor for search engines.
     patch_cache_control(response, private=True, no_cache=True)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
+def _last_modified(state: dict) -> datetime | None:
+    return _latest(*(state[name] for name in ("meeting_saved", "document_added", "file_uploaded")))
+
+
 @require_safe
 def member_feed(request: HttpRequest, token: str) -> HttpResponse:
     """Every meeting the token's member is invited to, with their answer. No sign-in."""
     member = _feed_member(token)
-    # One aggregate over the member's invitations (removed ones too: a removal changes the feed)
-    # and their meetings' documents (Meeting.updated_at does not move when one is added).
-    # (The names must not be field names: an aggregate named "meeting" would hide the relation.)
-    changed = Invitation.objects.filter(member=member).aggregate(
-        meeting_saved=Max("meeting__updated_at"),
-        invited=Max("created_at"),
-        answered=Max("rsvp_at"),
-        removed=Max("removed_at"),
-        document_added=Max("meeting__documents__created_at"),
-        file_uploaded=Max("meeting__documents__files__uploaded_at"),
+    language = member.language
+    state = _invitation_state(member)
+    state |= feed_state({"invitations__member": member, "invitations__removed_at__isnull": True}, language)
+    etag = _etag(
+        "member", calendar.file_salt(language), member.pk, member.user.name, member.user.email, state
     )
-    body = calendar.member_feed(member, calendar.feed_meetings_for(member))
-    return _feed_response(request, body, _latest(*changed.values()))
+    last_modified = _latest(_last_modified(state), state["invited"], state["answered"], state["removed"])
+    return _feed_response(
+        request,
+        etag,
+        last_modified,
+        lambda: calendar.member_feed(member, calendar.feed_meetings_for(member)),
+    )
 
 
 @require_safe
@@ -118,14 +202,17 @@ def group_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The group's meetings, for a current member of the group (by their feed token)."""
     member = _feed_member(token)
     group = Group.objects.filter(slug=slug).first()
-    if group is None or role_in(member, group) is None:
+    role = role_in(member, group) if group is not None else None
+    if role is None:
         raise Http404
-    meetings = calendar.feed_meetings_of(group)
-    # The group feed shows no attendees, so answers are not part of it: meetings and documents.
-    changed = meetings.order_by().aggregate(
-        meeting_saved=Max("updated_at"),
-        document_added=Max("documents__created_at"),
-        file_uploaded=Max("documents__files__uploaded_at"),
+    language = member.language
+    # The group feed shows no attendees, so answers are not part of it.
+    state = feed_state({"group": group}, language)
+    name = localized(group, "name", language)
+    etag = _etag("group", calendar.file_salt(language), group.pk, name, role, state)
+    return _feed_response(
+        request,
+        etag,
+        _last_modified(state),
+        lambda: calendar.group_feed(group, language, calendar.feed_meetings_of(group)),
     )
-    body = calendar.group_feed(group, member.language, meetings)
-    return _feed_response(request, body, _latest(*changed.values()))

@@ -292,8 +292,9 @@ def test_member_feed_queries_do_not_grow(
         meeting = make_meeting(group, chair, members=[focal_point], invitees=invitees, items=items)
         circulated(meeting)
 
-    # member, Last-Modified aggregate, meetings, my invitation, agenda items
-    with django_assert_num_queries(5):
+    # member, the totals of the validator (invitations, meetings and items, documents),
+    # then the file: meetings, my invitation, agenda items
+    with django_assert_num_queries(7):
         response = client.get(feed_url(focal_point))
 
     assert len(events_by_uid(response)) == 3
@@ -306,8 +307,9 @@ def test_group_feed_queries_do_not_grow(
     for _ in range(3):
         circulated(make_meeting(group, chair, invitees=invitees, items=items))
 
-    # member, group, role in the group, Last-Modified aggregate, meetings, agenda items
-    with django_assert_num_queries(6):
+    # member, group, role in the group, the totals of the validator (meetings and items,
+    # documents), then the file: meetings, agenda items
+    with django_assert_num_queries(7):
         response = client.get(group_feed_url(group, focal_point))
 
     assert len(events_by_uid(response)) == 3
