@@ -148,6 +148,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     language = translation.get_language()
     my_invitation = next((i for i in meeting.active_invitations if i.member_id == member.pk), None)
     agenda, agenda_ends_at = agenda_with_clock(meeting, language)
+    kinds = {value: str(label) for value, label in AgendaItem.Kind.choices}  # translated once, not per item
+    for item in agenda:
+        item.kind_label = kinds.get(item.kind, item.kind)
     invitees = invitee_overview(meeting)
     downloadable = may_download(member, meeting, invited=my_invitation is not None)
     context = {
