@@ -457,6 +457,28 @@ def with_calendar_data(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
     )
 
 
+def meeting_with_agenda(meetings: QuerySet[Meeting], pk: int) -> Meeting | None:
+    """The meeting `pk` among `meetings`, loaded as `with_calendar_data()` loads it, in one query
+    when it has agenda items (the items are read with their meeting); None if it is not there."""
+    items = list(
+        AgendaItem.objects.filter(meeting__in=meetings.filter(pk=pk).values("pk"))
+        .select_related(
+            "meeting__group", "meeting__organiser__user", "presenter__user", "presenter_administration"
+        )
+        .order_by("position", "pk")
+    )
+    if not items:
+        meeting = meetings.filter(pk=pk).select_related("group", "organiser__user").first()
+        if meeting is not None:
+            meeting.agenda = []
+        return meeting
+    meeting = items[0].meeting
+    for item in items:
+        item.meeting = meeting
+    meeting.agenda = items
+    return meeting
+
+
 def feed_meetings_for(member: Member) -> QuerySet[Meeting]:
     """Meetings of the member's feed: announced ones they are invited to and not removed from.
 

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_safe
 
 from core.i18n import LANGUAGE_CODES, localized
 from meetings import calendar
-from meetings.access import get_meeting_for, may_manage
+from meetings.access import may_manage
 from meetings.models import Document, Invitation, Meeting
 from members.access import member_required, role_in
 from members.models import Group, Member
@@ -48,7 +48,10 @@ def _calendar_response(body: bytes, filename: str) -> HttpResponse:
 @member_required
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     """The meeting as a calendar file, for members who may see it (404 otherwise)."""
-    meeting = get_meeting_for(request.member, pk, queryset=calendar.with_calendar_data(Meeting.objects.all()))
+    # The meeting with its agenda in one query, if the member may see it (404 otherwise).
+    meeting = calendar.meeting_with_agenda(Meeting.objects.visible_to(request.member), pk)
+    if meeting is None:
+        raise Http404
     # A draft is not announced yet: only those who prepare it may take it home.
     if meeting.status == Meeting.Status.DRAFT and not may_manage(request.member, meeting):
         raise Http404

@@ -323,8 +323,21 @@ def test_meeting_download_queries_do_not_grow(
     invite(meeting, [focal_point])
     client.force_login(focal_point.user)
 
-    # session, user, member, meeting, agenda items
-    with django_assert_num_queries(5):
+    # session, user, member, then the agenda items with their meeting (if the member may see it)
+    with django_assert_num_queries(4):
         response = client.get(reverse("meetings:meeting-ics", args=[meeting.pk]))
 
     assert response.status_code == 200
+    event = events_by_uid(response)[meeting.uid]
+    assert str(event["DESCRIPTION"]).count(" min)") == items
+
+
+def test_meeting_without_agenda_is_downloaded_too(client, group, chair, focal_point):
+    meeting = make_meeting(group, chair, status=Status.SCHEDULED)
+    client.force_login(focal_point.user)
+
+    response = client.get(reverse("meetings:meeting-ics", args=[meeting.pk]))
+
+    assert response.status_code == 200
+    description = str(events_by_uid(response)[meeting.uid]["DESCRIPTION"])
+    assert description.startswith("Yearly review.") and "Agenda\n" not in description
