@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.translated import translated_names
-from meetings import emails, sending, services
+from meetings import emails, sending, services, tasks
 from meetings.invitees import REACHABLE, UNANSWERED, invitation_language, mark_substitute_rights
 from meetings.models import Invitation, Meeting
 from members.models import Member
+from members.outbox import Kind as OutboxKind
+from members.tasks import enqueue_in_transaction
 
 Status = Meeting.Status
 Rsvp = Invitation.Rsvp
@@ -105,8 +107,12 @@ def circulate_agenda(*, meeting: Meeting, by: Member | None, note: str = "") -> 
     that people who joined the group since are invited too (and those who left get a
     cancellation). The first circulation invites everyone and schedules the meeting; later ones
     send the update (same UID, higher SEQUENCE) to those who had an older version, and
-    invitations to those who had none. `note` is the organiser's word on what changed. Returns
-    the count queued.
+    invitations to those who had none. `note` is the organiser's word on what changed.
+
+    This records the decision (the revision, circulated_at and the version sent, the status)
+    and queues one task, meetings.tasks.prepare_circulation, which writes the emails in
+    chunks (send_circulation_chunk); the outbox page of the sending (sending.circulation_batch)
+    shows them being prepared, then sent. Returns the number of invitees who will get one.
     """
     locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
     _check_can_be_sent(locked)
@@ -117,27 +123,91 @@ def circulate_agenda(*, meeting: Meeting, by: Member | None, note: str = "") -> 
     meeting = sending.with_email_data(locked)
     if not meeting.agenda:
         raise ValidationError(_("Add at least one agenda item before circulating the agenda."))
-    recipients, changes, bump = _plan(meeting)
+    invitations = meeting.invitations.filter(REACHABLE, removed_at__isnull=True)
+    previous_version = meeting.circulated_version if meeting.circulated_at else None
+    changes = sending.changes_since(meeting, previous_version)
+    waiting = invitations.filter(sending.without_current_version(meeting))
+    # A change that did not raise the revision (an edited agenda item, a new document) still
+    # reaches everyone: circulating again raises it, so calendars apply the update.
+    # (The same rule as _plan, which the preview uses, counted in the database.)
+    bump = bool(changes) and not waiting.filter(sent_sequence__isnull=False).exists()
+    recipients = invitations.count() if bump else waiting.count()
     if meeting.circulated_at is None and not recipients:
         raise ValidationError(_("Nobody is invited to this meeting yet."))
+    kind = "update" if meeting.circulated_at else "invitation"
     if bump:
         meeting.sequence += 1
-
-    batch = sending.circulation_batch(meeting)
-    for invitation in recipients:
-        is_update = invitation.sent_sequence is not None
-        email = emails.invitation_email(invitation, update=is_update, changes=changes, note=note)
-        sending.queue_meeting_email(
-            email, invitation, batch=(batch, "update" if meeting.circulated_at else "invitation"), by=by
-        )
-    sending.record_sent(recipients, meeting.sequence)
 
     meeting.circulated_at = timezone.now()
     meeting.circulated_version = sending.version_of(meeting)
     if meeting.status == Status.DRAFT:
         meeting.status = Status.SCHEDULED
     meeting.save(update_fields=["sequence", "circulated_at", "circulated_version", "status", "updated_at"])
-    return len(recipients)
+    if recipients:
+        # In this transaction: with the database queue the task commits with the decision.
+        enqueue_in_transaction(
+            tasks.prepare_circulation,
+            meeting.pk,
+            sequence=meeting.sequence,
+            note=note,
+            previous_version=previous_version,
+            outbox_batch=sending.circulation_batch(meeting),
+            outbox_title=sending.batch_title(meeting, kind, by),
+            outbox_kind=OutboxKind.MEETING_INVITATION.value,
+            outbox_count=recipients,
+            outbox_created_by=by.pk if by else None,
+        )
+    return recipients
+
+
+# Invitees whose emails one run of prepare_circulation writes.
+CIRCULATION_CHUNK = 200
+
+
+@transaction.atomic
+def send_circulation_chunk(
+    *,
+    meeting_id: int,
+    sequence: int,
+    note: str = "",
+    previous_version: dict | None = None,
+    batch: str,
+    title: str,
+    created_by: int | None,
+    size: int | None = None,
+) -> tuple[int, bool]:
+    """Queue the circulation emails of the next `size` invitees without revision `sequence`.
+
+    In one transaction, with the meeting locked: the emails (emails.invitation_emails), their
+    outbox rows (in bulk) and the invitations' `sent_sequence`, so that a crash loses nothing
+    and a second run sends nobody twice. Stops, sending nothing, once the meeting moved to
+    another revision (the next circulation sends that one), was cancelled or has taken place.
+    Returns (emails queued, whether invitees remain). `size` defaults to CIRCULATION_CHUNK.
+    """
+    size = size or CIRCULATION_CHUNK
+    locked = Meeting.objects.select_for_update().filter(pk=meeting_id).first()
+    if (
+        locked is None
+        or locked.sequence != sequence
+        or locked.circulated_at is None
+        or locked.status in {Status.CANCELLED, Status.HELD}
+        or locked.ends_at <= timezone.now()
+    ):
+        return 0, False
+    meeting = sending.with_email_data(locked)
+    waiting = meeting.invitations.filter(
+        sending.without_current_version(meeting), REACHABLE, removed_at__isnull=True
+    )
+    ids = list(waiting.order_by("pk").values_list("pk", flat=True)[: size + 1])
+    recipients = sending.invitations_to_send(meeting, waiting.filter(pk__in=ids[:size]))
+    if not recipients:
+        return 0, False
+    changes = sending.changes_since(meeting, previous_version)
+    built = emails.invitation_emails(recipients, changes=changes, note=note)
+    by = Member.objects.filter(pk=created_by).first() if created_by else None
+    sending.queue_meeting_emails(built, recipients, batch=batch, title=title, by=by)
+    sending.record_sent(recipients, meeting.sequence)
+    return len(recipients), len(ids) > size
 
 
 NOTE_FIELDS = tuple(translated_names("cancellation_note"))

@@ -10,6 +10,7 @@ is missed or sent a version twice. The services (meetings.services, .circulation
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from meetings.invitees import REACHABLE, mark_replaced, mark_substitute_rights, 
 from meetings.models import Invitation, Meeting
 from members.models import Member
 from members.outbox import Kind
-from members.services import queue_message
+from members.services import queue_message, queue_messages
 
 Status = Meeting.Status
 
@@ -67,6 +68,52 @@ def queue_meeting_email(
         sending = "reminder"
     elif not sending:
         sending = "invitation" if invitation.sent_sequence is None else "update"
+    return queue_message(
+        **_outbox_fields(email, invitation),
+        batch=batch,
+        batch_title=batch_title(meeting, sending, by),
+        created_by=by,
+    )
+
+
+def queue_meeting_emails(
+    built: list[emails.MeetingEmail], invitations: list[Invitation], *, batch: str, title: str, by: Member | None
+) -> int:
+    """Queue built emails, one per invitation in the same order, in bulk (members.services.queue_messages).
+
+    `title` is the batch's name on the sender's outbox pages (batch_title). Returns the rows written.
+    """
+    rows = queue_messages(
+        [
+            {**_outbox_fields(email, invitation), "batch": batch, "batch_title": title, "created_by": by}
+            for email, invitation in zip(built, invitations, strict=True)
+        ]
+    )
+    return len(rows)
+
+
+def _outbox_fields(email: emails.MeetingEmail, invitation: Invitation) -> dict:
+    """queue_message's arguments for one built email, but for its batch and sender."""
+    return {
+        "kind": email.kind,
+        "to_email": email.to_email,
+        "subject": email.subject,
+        "body_text": email.text,
+        "body_html": email.html,
+        "language": email.language,
+        "member": invitation.member if invitation.member_id else None,
+        "reply_to": reply_address(invitation.meeting),
+        "attachments": email.attachments,
+        "alternatives": email.alternatives,
+    }
+
+
+def batch_title(meeting: Meeting, sending: str, by: Member | None) -> str:
+    """The sending's name on the sender's outbox pages, e.g. "Invitation: Plenary, 12 March 2027".
+
+    `sending` is "invitation", "update", "cancellation" or "reminder"; the title is written in
+    the sender's language and time zone (the organiser's for automatic emails).
+    """
     sender = by or (meeting.organiser if meeting.organiser_id else None)
     language = sender.language if sender else settings.LANGUAGE_CODE
     zone = zone_or_default(sender.timezone if sender else "")
@@ -78,22 +125,7 @@ def queue_meeting_email(
             "reminder": _("Reminder: %(title)s, %(date)s"),
         }[sending]
         date = formats.date_format(timezone.localtime(meeting.starts_at, zone), "DATE_FORMAT")
-        batch_title = label % {"title": localized(meeting, "title", language), "date": date}
-    return queue_message(
-        kind=email.kind,
-        to_email=email.to_email,
-        subject=email.subject,
-        body_text=email.text,
-        body_html=email.html,
-        language=email.language,
-        member=invitation.member if invitation.member_id else None,
-        batch=batch,
-        batch_title=batch_title,
-        reply_to=reply_address(invitation.meeting),
-        attachments=email.attachments,
-        alternatives=email.alternatives,
-        created_by=by,
-    )
+        return label % {"title": localized(meeting, "title", language), "date": date}
 
 
 def record_sent(invitations: list[Invitation], sequence: int | None) -> None:
@@ -145,7 +177,12 @@ def changes_since_circulation(meeting: Meeting) -> dict:
     Keys: "time" ({"starts_at", "ends_at"} as datetimes), "format", "location", "online_url",
     "title", "description", "agenda", "documents". Empty before the first circulation.
     """
-    before = meeting.circulated_version or {}
+    return changes_since(meeting, meeting.circulated_version)
+
+
+def changes_since(meeting: Meeting, before: dict | None) -> dict:
+    """changes_since_circulation() against `before`, a version_of() the meeting; {} for none."""
+    before = before or {}
     if not before:
         return {}
     now = version_of(meeting)
@@ -173,6 +210,11 @@ def _json_shape(value):
 def pending(meeting: Meeting, invitations: list[Invitation]) -> list[Invitation]:
     """Invitees who do not have the current version yet."""
     return [i for i in invitations if i.sent_sequence is None or i.sent_sequence < meeting.sequence]
+
+
+def without_current_version(meeting: Meeting) -> Q:
+    """Invitations whose invitee does not have the meeting's current version (`pending` in SQL)."""
+    return Q(sent_sequence__isnull=True) | Q(sent_sequence__lt=meeting.sequence)
 
 
 @transaction.atomic

@@ -33,6 +33,11 @@ MANDATORY_KINDS = frozenset(
 OPTIONAL_KINDS = [kind for kind in Kind if kind not in MANDATORY_KINDS]
 
 
+def new_message_id() -> str:
+    """A new Message-ID for a row (set by save(); rows written with bulk_create need it set first)."""
+    return f"<{uuid.uuid4().hex}@{settings.SITE_DOMAIN}>"
+
+
 class OutboundMessageQuerySet(models.QuerySet):
     def in_batch(self, batch: str) -> "OutboundMessageQuerySet":
         return self.filter(batch=batch)
@@ -119,7 +124,7 @@ class OutboundMessage(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.message_id:
-            self.message_id = f"<{uuid.uuid4().hex}@{settings.SITE_DOMAIN}>"
+            self.message_id = new_message_id()
         super().save(*args, **kwargs)
 
     @property

@@ -34,23 +34,39 @@ def _visible_messages(member: Member) -> QuerySet[OutboundMessage]:
     return rows if member.user.is_staff else rows.filter(created_by=member)
 
 
-def _get_batch(member: Member, batch: str) -> tuple[QuerySet[OutboundMessage], dict[str, int]]:
-    """(the batch's rows, {status: count}); 404 when the member may not see it or it does not exist."""
+def _get_batch(member: Member, batch: str) -> tuple[QuerySet[OutboundMessage], dict[str, int], dict | None]:
+    """(the batch's rows, {status: count}, the sending's preparation or None); 404 when the
+    member may not see it or it does not exist (no rows, and none being written)."""
     rows = _visible_messages(member).in_batch(batch)
     counts = rows.status_counts()
-    if not any(counts.values()):
+    preparing = tasks.batch_in_preparation(batch)
+    if preparing and not (member.user.is_staff or preparing["created_by"] == member.pk):
+        preparing = None
+    if not any(counts.values()) and preparing is None:
         raise Http404
-    return rows, counts
+    return rows, counts, preparing
 
 
-def _summary(counts: dict[str, int]) -> dict:
-    """Totals by what they mean to the sender, and the sentence the live region reads out."""
-    total = sum(counts.values())
-    pending = sum(counts[status] for status in PENDING)
+def _summary(counts: dict[str, int], preparing: dict | None = None) -> dict:
+    """Totals by what they mean to the sender, and the sentence the live region reads out.
+
+    While the sending's emails are still being written (`preparing`), the total is the number
+    there will be, and those not written yet count as waiting.
+    """
+    written = sum(counts.values())
+    to_write = max(preparing["count"] - written, 0) if preparing else 0
+    total = written + to_write
+    pending = sum(counts[status] for status in PENDING) + to_write
     sent = sum(counts[status] for status in SENT)
     problems = sum(counts[status] for status in PROBLEMS)
     skipped = counts[Status.SUPPRESSED]
-    if pending:
+    if preparing:
+        text = ngettext(
+            "Preparing %(total)d email: %(written)d written, %(sent)d sent so far.",
+            "Preparing %(total)d emails: %(written)d written, %(sent)d sent so far.",
+            total,
+        ) % {"total": total, "written": written, "sent": sent}
+    elif pending:
         text = ngettext(
             "Sending: %(pending)d of %(total)d message still waiting.",
             "Sending: %(pending)d of %(total)d messages still waiting.",
@@ -63,6 +79,7 @@ def _summary(counts: dict[str, int]) -> dict:
     return {
         "total": total,
         "pending": pending,
+        "preparing": to_write if preparing else 0,
         "sent": sent,
         "problems": problems,
         "skipped": skipped,
@@ -102,7 +119,7 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def outbox_batch(request: HttpRequest, batch: str) -> HttpResponse:
     """One sending: counts per status, every recipient, and "Send again" for the failed ones."""
-    rows, counts = _get_batch(request.member, batch)
+    rows, counts, preparing = _get_batch(request.member, batch)
     if request.method == "POST":
         return _send_again(request, rows, batch)
 
@@ -128,15 +145,21 @@ def outbox_batch(request: HttpRequest, batch: str) -> HttpResponse:
             gettext("Could not be sent") if row.status == Status.FAILED else row.get_status_display()
         )
         row.can_send_again = row.status == Status.FAILED and row.last_error != services.FAILED_INVALID_ADDRESS
-    kind_label = recipients[0].get_kind_display()
+    if recipients:
+        kind_label = recipients[0].get_kind_display()
+        title = next((row.batch_title for row in recipients if row.batch_title), kind_label)
+        started_at = min(row.created_at for row in recipients)
+    else:  # nothing written yet: what the task preparing it says
+        kind_label = dict(Kind.choices).get(preparing["kind"], "")
+        title, started_at = preparing["title"] or kind_label, preparing["since"]
     context = {
         "batch": batch,
-        "title": next((row.batch_title for row in recipients if row.batch_title), kind_label),
+        "title": title,
         "recipients": recipients,
         "kind_label": kind_label,
-        "started_at": min(row.created_at for row in recipients),
+        "started_at": started_at,
         "status_counts": [(status, label, counts[status]) for status, label in Status.choices],
-        "summary": _summary(counts),
+        "summary": _summary(counts, preparing),
     }
     return render(request, "members/outbox_batch.html", context)
 
@@ -161,13 +184,14 @@ def _send_again(request: HttpRequest, rows: QuerySet[OutboundMessage], batch: st
 @require_GET
 def outbox_batch_status(request: HttpRequest, batch: str) -> JsonResponse:
     """The batch's live counts, polled by static/js/outbox.js while it is being sent."""
-    _rows, counts = _get_batch(request.member, batch)
-    summary = _summary(counts)
+    _rows, counts, preparing = _get_batch(request.member, batch)
+    summary = _summary(counts, preparing)
     return JsonResponse(
         {
             "counts": counts,
             "total": summary["total"],
             "pending": summary["pending"],
+            "preparing": summary["preparing"],
             "sent": summary["sent"],
             "problems": summary["problems"],
             "skipped": summary["skipped"],

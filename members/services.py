@@ -27,9 +27,9 @@ from members.models import (
     Membership,
     new_feed_token,
 )
-from members.outbox import MANDATORY_KINDS, OutboundMessage
+from members.outbox import MANDATORY_KINDS, OutboundMessage, new_message_id
 from members.signals import member_anonymised, membership_ended
-from members.tasks import FAILED_INTERRUPTED, REQUEUED_INTERRUPTED, schedule_delivery
+from members.tasks import FAILED_INTERRUPTED, REQUEUED_INTERRUPTED, schedule_deliveries, schedule_delivery
 
 Status = OutboundMessage.Status
 
@@ -72,11 +72,75 @@ def queue_message(
 ) -> OutboundMessage:
     """Queue one email to one recipient; it goes out after the surrounding transaction commits.
 
-    The member's notification preferences are applied here, and only here: an optional kind
-    they turned off, or any email to a deactivated member, is recorded as "not sent".
-    An address no provider would take fails at once, so that the sender sees it.
+    The member's notification preferences are applied here (and in queue_messages), and only
+    here: an optional kind they turned off, or any email to a deactivated member, is recorded
+    as "not sent". An address no provider would take fails at once, so that the sender sees it.
     `batch_title` names the sending on the sender's outbox pages, in the sender's language.
     """
+    message = _outbound_row(
+        kind=kind,
+        to_email=to_email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        language=language,
+        member=member,
+        batch=batch,
+        batch_title=batch_title,
+        reply_to=reply_to,
+        headers=headers,
+        attachments=attachments,
+        alternatives=alternatives,
+        created_by=created_by,
+    )
+    message.save()
+    if message.status == Status.QUEUED:
+        # After commit: the worker must see the row, and a rollback must send nothing.
+        transaction.on_commit(partial(schedule_delivery, message.pk), robust=True)
+    return message
+
+
+def queue_messages(messages: list[dict]) -> list[OutboundMessage]:
+    """Queue many emails at once, each dict holding queue_message's keyword arguments.
+
+    Each row is what queue_message would write (the same preferences and address checks), but
+    the rows are inserted in bulk and, after commit, delivered in chunks: one task per chunk,
+    sending over one connection (members.tasks.deliver_messages). Returns the rows, in order.
+    """
+    rows = [_outbound_row(**message) for message in messages]
+    for row in rows:
+        row.message_id = new_message_id()  # bulk_create does not call save()
+    rows = OutboundMessage.objects.bulk_create(rows, batch_size=BULK_INSERT_SIZE)
+    queued = [row.pk for row in rows if row.status == Status.QUEUED]
+    if queued:
+        # After commit, as queue_message does; a chunk whose task is lost here (the process
+        # dies in between) waits for the periodic flush (members.tasks.flush_outbox).
+        transaction.on_commit(partial(schedule_deliveries, queued), robust=True)
+    return rows
+
+
+# Rows per INSERT: well below SQLite's limit of variables per statement (32,766) at 18 columns.
+BULK_INSERT_SIZE = 500
+
+
+def _outbound_row(
+    *,
+    kind: str,
+    to_email: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    language: str = "",
+    member: Member | None = None,
+    batch: str = "",
+    batch_title: str = "",
+    reply_to: str = "",
+    headers: dict | None = None,
+    attachments: list[dict] | None = None,
+    alternatives: list[dict] | None = None,
+    created_by: Member | None = None,
+) -> OutboundMessage:
+    """The unsaved outbox row for one email: queued, or not sent / failed with the reason."""
     status, reason = Status.QUEUED, ""
     if not to_email:
         status, reason = Status.SUPPRESSED, SUPPRESSED_NO_ADDRESS
@@ -89,7 +153,7 @@ def queue_message(
             validate_email(to_email)
         except ValidationError:
             status, reason = Status.FAILED, FAILED_INVALID_ADDRESS
-    message = OutboundMessage.objects.create(
+    return OutboundMessage(
         kind=kind,
         batch=batch,
         batch_title=batch_title[:255],
@@ -107,10 +171,6 @@ def queue_message(
         status=status,
         last_error=reason,
     )
-    if status == Status.QUEUED:
-        # After commit: the worker must see the row, and a rollback must send nothing.
-        transaction.on_commit(partial(schedule_delivery, message.pk), robust=True)
-    return message
 
 
 @transaction.atomic

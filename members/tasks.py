@@ -6,8 +6,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import partial
 
-from django.db import DatabaseError, connection
+from django.core.mail import mailers
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
@@ -91,24 +93,96 @@ def is_permanent(error: Exception) -> bool:
 @task
 def deliver_message(message_id: int) -> str:
     """Send one outbox row if it is still queued and due. Returns the row's new status."""
+    message = _claim(message_id)
+    if message is None:
+        current = OutboundMessage.objects.filter(pk=message_id).values_list("status", flat=True).first()
+        return current or "missing"
+    # Building is inside _send too: a row that cannot be built fails, it is not left "sending".
+    return _send(message, lambda email: email.send())
+
+
+# Rows per deliver_messages task: each chunk goes out over one connection to the provider.
+DELIVERY_CHUNK = 100
+
+
+@task
+def deliver_messages(message_ids: list[int]) -> dict[str, int]:
+    """Send the rows among `message_ids` that are still queued and due, in order, over one connection.
+
+    Each row is claimed, sent and marked sent on its own, as deliver_message does, so running
+    this twice (or beside deliver_message and the periodic flush) sends each row once, and a
+    row that fails (refused, provider error) takes its own retry or failure without stopping
+    the others. Returns {status: count} of what happened to the rows, "skipped" for those
+    another worker had or that were not due.
+    """
+    outcome: dict[str, int] = {}
+    mailer = ChunkMailer()
+    rows = OutboundMessage.objects.in_bulk(message_ids)  # their contents do not change once queued
+    try:
+        for message_id in message_ids:
+            message = _claim(message_id, rows.get(message_id))
+            status = _send(message, mailer.send) if message is not None else "skipped"
+            outcome[status] = outcome.get(status, 0) + 1
+    finally:
+        mailer.close()
+    return outcome
+
+
+class ChunkMailer:
+    """The default mailer (Django's `mailers.default`), opened at the first message and kept
+    open for the next ones; after an error it is closed and reopened for the next message,
+    since an SMTP connection that failed half-way may be unusable."""
+
+    def __init__(self) -> None:
+        self.connection = None
+
+    def send(self, email) -> None:
+        if self.connection is None:
+            self.connection = mailers.default
+            self.connection.open()
+        try:
+            self.connection.send_messages([email])
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is None:
+            return
+        try:
+            connection.close()
+        except Exception as error:  # a connection that broke may fail to say goodbye; no matter
+            logger.info("Closing the mail connection failed: %s", error)
+
+
+def _claim(message_id: int, loaded: OutboundMessage | None = None) -> OutboundMessage | None:
+    """Claim the row for this worker if it is still queued and due; None when it is not.
+
+    Claimed with one conditional UPDATE (compare-and-set), committed before sending: a second
+    worker, the periodic flush, or this task run twice finds the row taken and skips it. A
+    SELECT … FOR UPDATE would not do on SQLite, where it is a no-op. `loaded` is the row as
+    read before the claim (its content does not change); it is read again otherwise.
+    """
     now = timezone.now()
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    # Claimed with one conditional UPDATE (compare-and-set), committed before sending: a second
-    # worker, the periodic flush, or this task run twice finds the row taken and skips it. A
-    # SELECT … FOR UPDATE would not do on SQLite, where it is a no-op.
     claimed = OutboundMessage.objects.filter(due, pk=message_id, status=Status.QUEUED).update(
         status=Status.SENDING, attempts=F("attempts") + 1, status_changed_at=now
     )
     if not claimed:
-        current = OutboundMessage.objects.filter(pk=message_id).values_list("status", flat=True).first()
-        return current or "missing"
-    message = OutboundMessage.objects.get(pk=message_id)
+        return None
+    if loaded is None:
+        return OutboundMessage.objects.get(pk=message_id)
+    loaded.status, loaded.attempts, loaded.status_changed_at = Status.SENDING, loaded.attempts + 1, now
+    return loaded
 
+
+def _send(message: OutboundMessage, send) -> str:
+    """Build and send a claimed row with `send(email)`, then record the outcome. Returns the new status."""
     try:
-        # Building is inside the try too: a row that cannot be built fails, it is not left "sending".
         email = build_email(message)
         with renewed_claim(message.pk):
-            email.send()
+            send(email)
     except Exception as error:
         return _record_failure(message, error)
 
@@ -151,6 +225,9 @@ def _record_failure(message: OutboundMessage, error: Exception) -> str:
     the row at once and is logged with its traceback, for the operator to fix.
     """
     now = timezone.now()
+    # The count as stored: a row read before its claim (deliver_messages) may be an attempt behind.
+    stored = OutboundMessage.objects.filter(pk=message.pk).values_list("attempts", flat=True).first()
+    message.attempts = message.attempts if stored is None else stored
     if not is_delivery_problem(error):
         logger.exception(
             "Outbox message %s could not be sent: an error in the application", message.pk, exc_info=error
@@ -184,6 +261,12 @@ def schedule_delivery(message_id: int, when: datetime | None = None) -> None:
     # Otherwise (a backend that cannot defer) the periodic flush picks the row up when due.
 
 
+def schedule_deliveries(message_ids: list[int]) -> None:
+    """Enqueue deliver_messages for these rows, one task per DELIVERY_CHUNK of them."""
+    for start in range(0, len(message_ids), DELIVERY_CHUNK):
+        deliver_messages.enqueue(list(message_ids[start : start + DELIVERY_CHUNK]))
+
+
 @task
 def flush_outbox() -> int:
     """Deliver every queued message that is due (the periodic safety net). Returns how many were tried.
@@ -198,8 +281,8 @@ def flush_outbox() -> int:
         .values_list("pk", flat=True)
     )
     ids = list(due)
-    for message_id in ids:
-        deliver_message.call(message_id)
+    for start in range(0, len(ids), DELIVERY_CHUNK):
+        deliver_messages.call(ids[start : start + DELIVERY_CHUNK])
     return len(ids)
 
 
@@ -266,6 +349,7 @@ WORKER_STOPPED = gettext_noop(
     "The worker running this task stopped before it finished (killed or crashed); "
     "its message was put back in the queue."
 )
+DELIVERY_TASKS = (deliver_message.module_path, deliver_messages.module_path)
 
 
 @contextmanager
@@ -311,55 +395,160 @@ def recover_deliveries(lease: timedelta = SENDING_LEASE) -> list[int]:
     """Put back and schedule what a worker that stopped left behind. Returns the message ids scheduled.
 
     Two traces of such a worker: rows "sending" whose claim ran out (killed while the provider
-    was answering), and deliver_message tasks marked running for longer than the lease whose
-    row is not being sent (killed just before or after sending). Those tasks are marked failed
-    (they would show as running for ever) and their rows, if still queued, get a new task.
-    Exactly once still holds: whoever delivers first claims the row with a conditional UPDATE,
-    and a row already sent is never claimed again.
+    was answering), and delivery tasks (deliver_message, deliver_messages) marked running for
+    longer than the lease none of whose rows is being sent (killed just before or after
+    sending). Those tasks are marked failed (they would show as running for ever) and their
+    rows, if still queued, get a new task. Exactly once still holds: whoever delivers first
+    claims the row with a conditional UPDATE, and a row already sent is never claimed again.
+    A stopped worker's task that was writing a sending's rows (see PREPARING_KWARGS) is marked
+    failed and enqueued again (recover_preparations).
     """
+    recover_preparations(lease)
     scheduled = set(_requeue_stale(lease))
     cutoff = timezone.now() - lease
     abandoned = DBTaskResult.objects.filter(
-        status=TaskResultStatus.RUNNING, task_path=deliver_message.module_path, started_at__lte=cutoff
+        status=TaskResultStatus.RUNNING, task_path__in=DELIVERY_TASKS, started_at__lte=cutoff
     ).values_list("pk", "args_kwargs")
-    tasks_by_message: dict[int, list] = {}
-    for pk, args_kwargs in abandoned:
-        message_id = _message_id_of(args_kwargs)
-        if message_id is not None:
-            tasks_by_message.setdefault(message_id, []).append(pk)
-    if tasks_by_message:
+    messages_of_task = {pk: _message_ids_of(args_kwargs) for pk, args_kwargs in abandoned}
+    if messages_of_task:
         # A row "sending" under a live claim is in the hands of a running worker: its task stays.
         held = set(
             OutboundMessage.objects.filter(
-                pk__in=tasks_by_message, status=Status.SENDING, status_changed_at__gt=cutoff
+                pk__in={i for ids in messages_of_task.values() for i in ids},
+                status=Status.SENDING,
+                status_changed_at__gt=cutoff,
             ).values_list("pk", flat=True)
         )
-        dead = [pk for message_id, pks in tasks_by_message.items() if message_id not in held for pk in pks]
-        DBTaskResult.objects.filter(pk__in=dead, status=TaskResultStatus.RUNNING).update(
-            status=TaskResultStatus.FAILED,
-            finished_at=timezone.now(),
-            exception_class_path="",
-            traceback=WORKER_STOPPED,
-            return_value=None,
-        )
-        scheduled |= set(tasks_by_message) - held
+        dead = {pk: ids for pk, ids in messages_of_task.items() if not held.intersection(ids)}
+        _mark_stopped(list(dead))
+        scheduled |= {i for ids in dead.values() for i in ids}
     due = OutboundMessage.objects.filter(pk__in=scheduled, status=Status.QUEUED).values_list(
         "pk", "next_attempt_at"
     )
     now = timezone.now()
-    ids = []
+    ids, at_once = [], []
     for message_id, next_attempt_at in due.order_by("pk"):
-        schedule_delivery(message_id, next_attempt_at if next_attempt_at and next_attempt_at > now else None)
+        if next_attempt_at and next_attempt_at > now:
+            schedule_delivery(message_id, next_attempt_at)  # it keeps its backoff
+        else:
+            at_once.append(message_id)
         ids.append(message_id)
+    schedule_deliveries(at_once)
     if ids:
         logger.warning("Delivering again %s message(s) a stopped worker left: %s", len(ids), ids)
     return ids
 
 
-def _message_id_of(args_kwargs: object) -> int | None:
-    """The message id a deliver_message task was given, or None for a row that does not say."""
+def _mark_stopped(task_ids: list) -> None:
+    """Mark these running tasks failed: their worker stopped (they would show as running for ever)."""
+    DBTaskResult.objects.filter(pk__in=task_ids, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        exception_class_path="",
+        traceback=WORKER_STOPPED,
+        return_value=None,
+    )
+
+
+def _message_ids_of(args_kwargs: object) -> list[int]:
+    """The message ids a delivery task was given (one, or a list); [] for a row that does not say."""
     if not isinstance(args_kwargs, dict):
-        return None
+        return []
     args, kwargs = args_kwargs.get("args") or [], args_kwargs.get("kwargs") or {}
-    value = args[0] if args else kwargs.get("message_id")
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    value = args[0] if args else kwargs.get("message_id", kwargs.get("message_ids"))
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+
+
+# --- Sendings written in the background --------------------------------------------------
+
+# A task of another app that writes the rows of one sending in the background (the meetings
+# app's circulation) takes these keyword arguments: the batch it writes, its title in the
+# sender's language, the kind of its emails, how many there will be, and the id of the member
+# sending it. While such a task waits or runs, the outbox page shows the sending as being
+# prepared (batch_in_preparation). It must be safe to run twice: when its worker stops while
+# running it, recover_preparations enqueues it again.
+PREPARING_KWARGS = ("outbox_batch", "outbox_title", "outbox_kind", "outbox_count", "outbox_created_by")
+# Writing one chunk of rows takes seconds; a task still running after a lease has lost its worker.
+PREPARING_LEASE = SENDING_LEASE
+
+WORKER_STOPPED_PREPARING = gettext_noop(
+    "The worker running this task stopped before it finished (killed or crashed); "
+    "the task was queued again."
+)
+
+
+def batch_in_preparation(batch: str) -> dict | None:
+    """{"count", "title", "kind", "created_by", "since"} of the task writing this sending's rows,
+    while it waits or runs; None when there is none (or the task backend is not the database)."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    if not isinstance(deliver_message.get_backend(), DatabaseBackend):
+        return None  # tasks run at once, or elsewhere: none is waiting in the database
+    found = (
+        DBTaskResult.objects.filter(
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+            args_kwargs__kwargs__outbox_batch=batch,
+        )
+        .order_by("enqueued_at")
+        .values_list("args_kwargs", "enqueued_at")
+        .first()
+    )
+    if found is None:
+        return None
+    kwargs, since = found[0].get("kwargs") or {}, found[1]
+    return {
+        "count": int(kwargs.get("outbox_count") or 0),
+        "title": str(kwargs.get("outbox_title") or ""),
+        "kind": str(kwargs.get("outbox_kind") or ""),
+        "created_by": kwargs.get("outbox_created_by"),
+        "since": since,
+    }
+
+
+def recover_preparations(lease: timedelta = PREPARING_LEASE) -> int:
+    """Enqueue again the tasks writing a sending's rows that a stopped worker left running. Returns how many."""
+    abandoned = list(
+        DBTaskResult.objects.filter(
+            status=TaskResultStatus.RUNNING,
+            started_at__lte=timezone.now() - lease,
+            args_kwargs__kwargs__has_key="outbox_batch",
+        )
+    )
+    again = 0
+    for result in abandoned:
+        updated = DBTaskResult.objects.filter(pk=result.pk, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=timezone.now(),
+            exception_class_path="",
+            traceback=WORKER_STOPPED_PREPARING,
+            return_value=None,
+        )
+        if not updated:
+            continue  # another worker's recovery took it
+        arguments = result.args_kwargs
+        result.task.enqueue(*arguments.get("args", []), **arguments.get("kwargs", {}))
+        again += 1
+    if again:
+        logger.warning("Writing again %s sending(s) a stopped worker left half-written", again)
+    return again
+
+
+def enqueue_in_transaction(task, *args, **kwargs) -> None:
+    """Enqueue `task` so that it runs if and only if the surrounding transaction commits.
+
+    The database queue writes its task row in this transaction (both commit, or neither);
+    the immediate backend runs the task now, in it, so that its errors undo the transaction
+    as if the work were done inline; any other backend is given the task after commit.
+    """
+    from django.tasks.backends.dummy import DummyBackend
+    from django.tasks.backends.immediate import ImmediateBackend
+    from django_tasks_db.backend import DatabaseBackend
+
+    backend = task.get_backend()
+    if isinstance(backend, ImmediateBackend):
+        task.call(*args, **kwargs)
+    elif isinstance(backend, DatabaseBackend | DummyBackend):
+        task.enqueue(*args, **kwargs)
+    else:
+        transaction.on_commit(partial(task.enqueue, *args, **kwargs))
