@@ -77,7 +77,8 @@ def test_an_invited_person_joins_with_the_provider_and_signs_in_with_it_again(cl
     group = GroupFactory()
     chair = make_member(group, Membership.Role.CHAIR)
     _invitation, link = invite(chair, group, email="ines.invited@example.org", language="fr")
-    client.post(link)  # "accept": the sign-up page opens for the invitation
+    signup = client.post(link, follow=True)  # "accept": the sign-up page opens for the invitation
+    assert f'action="/accounts/oidc/{PROVIDER_ID}/login/?process=login"' in signup.content.decode()
 
     response = sign_in_with_provider(client, "ines", PASSWORD)
 
@@ -114,6 +115,15 @@ def test_a_member_whose_verified_address_matches_is_signed_in_and_linked(client,
     assert response.status_code == 302
     assert signed_in_email(client) == "marc.member@example.org"
     assert SocialAccount.objects.filter(user=member.user, provider=PROVIDER_ID).exists()
+
+
+def test_a_deactivated_member_is_not_signed_in(client, oidc):
+    member = make_member(GroupFactory(), email="marc.member@example.org")
+    User.objects.filter(pk=member.user_id).update(is_active=False)
+
+    sign_in_with_provider(client, "marc", PASSWORD)
+
+    assert signed_in_email(client) is None
 
 
 def test_an_address_the_provider_did_not_verify_signs_nobody_in(client, oidc):
@@ -191,6 +201,22 @@ def test_other_domains_still_sign_in_with_a_password(client, required_domain):
     make_member(GroupFactory(), email="someone@example.org")
     client.post(reverse("account_login"), {"login": "someone@example.org", "password": "correct-horse-battery-staple"})
     assert signed_in_email(client) == "someone@example.org"
+
+
+def test_an_invitation_to_a_required_domain_sets_no_password(client, required_domain):
+    group = GroupFactory()
+    chair = make_member(group, Membership.Role.CHAIR)
+    _invitation, link = invite(chair, group, email="jan@fgov.be", language="nl")
+    client.post(link)
+
+    response = client.post(
+        reverse("account_signup"),
+        {"name": "Jan", "language": "nl", "password1": "a-long-new-password", "password2": "a-long-new-password"},
+    )
+
+    assert response.status_code == 200
+    assert required_text("nl") in html.unescape(response.content.decode())
+    assert not User.objects.filter(email="jan@fgov.be").exists()
 
 
 def test_a_required_domain_signs_in_with_the_provider(client, required_domain):
