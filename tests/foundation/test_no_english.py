@@ -39,6 +39,17 @@ LANGUAGES = ["nl", "fr", "de"]
 # Named URLs that answer with something other than an HTML page, or only to a POST.
 NOT_PAGES = {
     "healthz",
+    # Organisation sign-in: these need a configured provider or exist only mid sign-in
+    # (the login error page answers 401).
+    "openid_connect_login",
+    "openid_connect_callback",
+    "saml_login",
+    "saml_acs",
+    "saml_finish_acs",
+    "saml_sls",
+    "saml_metadata",
+    "socialaccount_signup",
+    "socialaccount_login_error",
     "set-language",
     "my-data",
     "public:group-document",
