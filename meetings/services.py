@@ -149,10 +149,16 @@ def _locked(meeting: Meeting) -> Meeting:
 
 
 def _raise_sequence(meeting: Meeting) -> None:
-    """After circulation, a change calendars must apply is one more revision of the event."""
+    """After circulation, a change calendars must apply is one more revision of the event.
+
+    Before circulation the meeting is still saved, so that its `updated_at` moves: feeds show
+    scheduled meetings that were never circulated, and their validators read that timestamp.
+    """
     if meeting.circulated_at is not None:
         meeting.sequence += 1
         meeting.save(update_fields=["sequence", "updated_at"])
+    else:
+        meeting.save(update_fields=["updated_at"])
 
 
 # --- Meetings ---------------------------------------------------------------------------
