@@ -6,6 +6,8 @@ no event handler and no link other than http, https and mailto survives.
 """
 
 import re
+import threading
+from functools import lru_cache
 
 import markdown as markdown_lib
 import nh3
@@ -51,11 +53,32 @@ def _lower_headings(html: str) -> str:
     return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 2, 6)}>", html)
 
 
+_converters = threading.local()
+
+
+def _converter() -> markdown_lib.Markdown:
+    # Building a Markdown instance (and registering its extensions) costs as much as converting
+    # a paragraph: one per thread, reset before each text.
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _converters.markdown = markdown_lib.Markdown(
+            extensions=["tables", "sane_lists"], output_format="html"
+        )
+    return converter
+
+
 def render_markdown(text: str) -> SafeString:
     """Sanitised HTML of a Markdown text; an empty string for an empty text."""
     if not text:
         return mark_safe("")
-    html = markdown_lib.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    return mark_safe(_rendered(text))  # sanitised by nh3 in _rendered
+
+
+@lru_cache(maxsize=2048)
+def _rendered(text: str) -> str:
+    # A pure function of the text: the same descriptions are shown on every page view, so each
+    # process keeps the latest few thousand.
+    html = _converter().reset().convert(text)
     clean = nh3.clean(
         _lower_headings(html),
         tags=ALLOWED_TAGS,
@@ -66,7 +89,7 @@ def render_markdown(text: str) -> SafeString:
         link_rel="noopener noreferrer",
         set_tag_attribute_values={"th": {"scope": "col"}},
     )
-    return mark_safe(clean)  # sanitised by nh3 with the allow-list above
+    return clean
 
 
 @register.filter(name="markdown")

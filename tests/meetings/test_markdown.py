@@ -68,3 +68,20 @@ def test_text_is_escaped_not_interpreted():
 def test_empty_text_renders_nothing():
     assert render_markdown("") == ""
     assert render("") == ""
+
+
+
+def test_the_reused_converter_forgets_each_text():
+    """One Markdown converter per thread is reset before each text: nothing of one text (a
+    reference link, a list) leaks into the next, and a text renders the same each time."""
+    from meetings.templatetags.meetings_tags import _rendered, render_markdown
+
+    _rendered.cache_clear()
+    defines = render_markdown("1. one\n2. two\n\n[ref]: https://example.org/ref\n\nSee [the note][ref].")
+    assert 'href="https://example.org/ref"' in defines and "<ol>" in defines
+    uses = render_markdown("See [the note][ref] again.")
+    assert "example.org" not in uses and "[the note][ref]" in uses
+    table = "| a | b |\n|---|---|\n| 1 | 2 |"
+    first = render_markdown(table)
+    _rendered.cache_clear()
+    assert render_markdown(table) == first and "<td>2</td>" in first
