@@ -5,6 +5,7 @@ rps, ...}, plus floors, circulation, memory, sizes and timings. Every target is 
 PASS or FAIL; a figure that could not be measured FAILs with the reason.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,14 +33,15 @@ def _num(value) -> float | None:
 
 def circulation_rates(circulation: dict) -> tuple[float | None, float | None]:
     """(end-to-end msg/s, plain smtplib msg/s) from measure_circulation's dict, whatever its key names."""
-    end_to_end = smtplib = None
+    end_to_end = _num(circulation.get("end_to_end_msg_per_s"))
+    smtplib = _num(circulation.get("plain_smtplib_msg_per_s"))
     for key, value in circulation.items():
-        if _num(value) is None:
-            continue
         name = key.lower()
+        if _num(value) is None or not ("msg" in name or "rate" in name or "per_s" in name):
+            continue
         if "smtplib" in name or "plain" in name or "baseline" in name:
             smtplib = smtplib if smtplib is not None else value
-        elif ("end" in name or "e2e" in name or "concerto" in name) and ("msg" in name or "rate" in name or "per" in name):
+        elif "end" in name or "e2e" in name or "concerto" in name:
             end_to_end = end_to_end if end_to_end is not None else value
     return end_to_end, smtplib
 
@@ -185,4 +187,6 @@ def write(results: dict, directory: Path, name: str | None = None) -> Path:
     path = directory / (name or f"{datetime.now():%Y-%m-%d-%H%M%S}.md")
     path.write_text(text)
     (directory / "latest.md").write_text(text)
+    # The figures themselves, to compare runs or redo the report.
+    path.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str))
     return path

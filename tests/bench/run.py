@@ -232,7 +232,7 @@ class Bench:
             "my meetings (fewer upcoming)": (reverse("meetings:my-meetings"), "small"),
             "directory": (reverse("members:directory"), "chair"),
             "directory, filtered": (reverse("members:directory") + f"?group={plenary.pk}&role=member&q=an", "chair"),
-            "member feed": (reverse("meetings:member-feed", args=[s.busy_token]), None),
+            "member feed (100 meetings)": (reverse("meetings:member-feed", args=[s.small_token]), None),
             "group feed 100": (reverse("meetings:group-feed", args=[s.small_group, s.small_token]), None),
             "group feed 2000": (reverse("meetings:group-feed", args=[s.big_group, s.busy_token]), None),
             "group feed 2000, If-None-Match": (reverse("meetings:group-feed", args=[s.big_group, s.busy_token]), None),
@@ -374,7 +374,11 @@ class Bench:
                 page.update(status=response.status_code, median_ms=statistics.median(samples),
                             p95_ms=percentile(samples, 0.95), http_bytes=len(response.content))
                 self.wrk_detail = ""
-                page["rps"] = self.wrk(path, headers)
+                if page["median_ms"] > 5000:
+                    # wrk would see no request end within its run, and leave the workers a backlog.
+                    page["rps"], self.wrk_detail = None, "skipped: over 5 s a request"
+                else:
+                    page["rps"] = self.wrk(path, headers)
                 page["wrk"] = self.wrk_detail
                 # Requests wrk left in flight still run in the sync workers: let them finish first.
                 wait_idle(workers)
@@ -415,6 +419,10 @@ class Bench:
         except ImportError as error:
             self.results["circulation"] = {"error": f"not measured (tests.bench.circulation: {error})"}
             return
+        import logging
+
+        for name in ("django_tasks", "django_tasks_db", "django.tasks"):
+            logging.getLogger(name).setLevel(logging.WARNING)  # one line per task otherwise
         try:
             result = measure_circulation(n=2000)
             self.results["circulation"] = dict(result)
