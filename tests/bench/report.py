@@ -147,7 +147,7 @@ def markdown(results: dict) -> str:
     for name, page in results.get("pages", {}).items():
         median, rps = _num(page.get("median_ms")), _num(page.get("rps"))
         ratio = f"{median / floor_ms:.1f}x" if median is not None and floor_ms else "–"
-        if name.startswith("group feed") and ical and median is not None and "None-Match" not in name:
+        if name == "group feed 2000" and ical and median is not None:
             ratio += f" ({median / ical:.2f}x icalendar)"
         share = f"{rps / floor_rps:.0%}" if rps is not None and floor_rps else "–"
         size = page.get("bytes")
