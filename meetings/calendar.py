@@ -103,6 +103,8 @@ def _calendar(method: str | None, *, name: str = "") -> Calendar:
     calendar.add("CALSCALE", "GREGORIAN")
     if method:
         calendar.add("METHOD", method)
+    # A calendar's name is one line: a line break typed into a group's name is a space here.
+    name = " ".join(name.split())
     if name:
         calendar.add("NAME", name)
         calendar.add("X-WR-CALNAME", name)
