@@ -10,11 +10,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
+from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.translated import translated_names
-from meetings import emails, sending, services, tasks
+from meetings import emails, sending, services
 from meetings.invitees import REACHABLE, UNANSWERED, invitation_language, mark_substitute_rights
 from meetings.models import Invitation, Meeting
 from members.models import Member
@@ -110,7 +111,7 @@ def circulate_agenda(*, meeting: Meeting, by: Member | None, note: str = "") -> 
     invitations to those who had none. `note` is the organiser's word on what changed.
 
     This records the decision (the revision, circulated_at and the version sent, the status)
-    and queues one task, meetings.tasks.prepare_circulation, which writes the emails in
+    and queues one task, prepare_circulation (below), which writes the emails in
     chunks (send_circulation_chunk); the outbox page of the sending (sending.circulation_batch)
     shows them being prepared, then sent. Returns the number of invitees who will get one.
     """
@@ -118,7 +119,7 @@ def circulate_agenda(*, meeting: Meeting, by: Member | None, note: str = "") -> 
     _check_can_be_sent(locked)
     # The newcomers get their invitation below, with everyone else: one email each; those who
     # left the group get their cancellation now.
-    _added, removed = services.match_invitations(meeting=locked)
+    _added, removed = services.match_invitations(meeting=locked, by=by)
     sending.tell_invitees(meeting=locked, added=[], removed=removed, by=by)
     meeting = sending.with_email_data(locked)
     if not meeting.agenda:
@@ -146,7 +147,7 @@ def circulate_agenda(*, meeting: Meeting, by: Member | None, note: str = "") -> 
     if recipients:
         # In this transaction: with the database queue the task commits with the decision.
         enqueue_in_transaction(
-            tasks.prepare_circulation,
+            prepare_circulation,
             meeting.pk,
             sequence=meeting.sequence,
             note=note,
@@ -328,3 +329,50 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
             )
         sent += 1
     return sent
+
+
+@task
+def prepare_circulation(
+    meeting_id: int,
+    *,
+    sequence: int,
+    note: str = "",
+    previous_version: dict | None = None,
+    outbox_batch: str,
+    outbox_title: str,
+    outbox_kind: str,
+    outbox_count: int,
+    outbox_created_by: int | None = None,
+) -> int:
+    """Write the emails of one chunk of a circulation (circulation.send_circulation_chunk), then
+    queue this task again while invitees remain. Returns the emails written.
+
+    Queued once by circulation.circulate_agenda. Safe to run twice: a chunk's rows and the
+    invitations' `sent_sequence` commit together, so a run finds only whom no run reached yet.
+    The outbox_* arguments name the sending for the outbox pages while it is being prepared,
+    and let the worker's recovery run it again if its worker stops (members.tasks.PREPARING_KWARGS).
+    """
+    arguments = {
+        "sequence": sequence,
+        "note": note,
+        "previous_version": previous_version,
+        "outbox_batch": outbox_batch,
+        "outbox_title": outbox_title,
+        "outbox_kind": outbox_kind,
+        "outbox_count": outbox_count,
+        "outbox_created_by": outbox_created_by,
+    }
+    # The chunk and the next run commit together: a crash in between loses neither.
+    with transaction.atomic():
+        written, more = send_circulation_chunk(
+            meeting_id=meeting_id,
+            sequence=sequence,
+            note=note,
+            previous_version=previous_version,
+            batch=outbox_batch,
+            title=outbox_title,
+            created_by=outbox_created_by,
+        )
+        if more:
+            enqueue_in_transaction(prepare_circulation, meeting_id, **arguments)
+    return written
