@@ -40,7 +40,7 @@ def required_provider(email: str | None) -> dict | None:
 def required_provider_message(app: dict) -> str:
     return _(
         "Addresses of your organisation sign in with the organisation's own account: "
-        "use the button \u201cSign in with %(provider)s\u201d."
+        "use the button “Sign in with %(provider)s”."
     ) % {"provider": app["name"]}
 
 
