@@ -4,10 +4,16 @@ The sheet is `answers.active_invitations(meeting)` (one query) with, for each in
 status to show (recorded, or derived from the answer) and who may be named as representing them:
 the active members of their administration (one more query for the whole sheet), their own
 substitute, or a guest written by name.
+
+An administration has a hundred or more members, and a sheet of 300 invitees would offer tens of
+thousands of colleagues: the colleagues are read as plain (pk, name) pairs, and the rows of one
+administration share one tuple of them (SheetRow.administration_colleagues) rather than each
+holding its own list.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -52,6 +58,13 @@ def substitute_member(invitation: Invitation) -> Member | None:
     return substitute.member
 
 
+class Colleague(NamedTuple):
+    """A member who may be chosen as representing an invitee."""
+
+    pk: int
+    name: str
+
+
 @dataclass
 class SheetRow:
     invitation: Invitation
@@ -63,8 +76,32 @@ class SheetRow:
     represented_by_name: str = ""
     # Whether the sheet asks who represented this invitee (not for those standing in for others).
     representable: bool = True
-    # The members who may be chosen as "represented by": the substitute first, then colleagues.
-    colleagues: list[Member] = field(default_factory=list)
+    # The active members of the invitee's administration, by name, the invitee among them: one
+    # tuple shared by the sheet's rows of that administration. Empty when the row offers none.
+    administration_colleagues: tuple[Colleague, ...] = ()
+
+    @property
+    def colleagues(self) -> list[Colleague]:
+        """Who may be chosen as "represented by": the substitute first, then the invitee's
+        colleagues (not the invitee)."""
+        if not self.representable:
+            return []
+        substitute = self.substitute.pk if self.substitute is not None else None
+        own = self.invitation.member_id
+        chosen = [c for c in self.administration_colleagues if c.pk != own and c.pk != substitute]
+        if self.substitute is not None:
+            chosen.insert(0, Colleague(self.substitute.pk, self.substitute.user.name))
+        return chosen
+
+    @property
+    def offers_colleagues(self) -> bool:
+        """Whether `colleagues` is not empty, without building it."""
+        if not self.representable:
+            return False
+        if self.substitute is not None:
+            return True
+        own = self.invitation.member_id
+        return any(c.pk != own for c in self.administration_colleagues)
 
     @property
     def representative_name(self) -> str:
@@ -74,16 +111,21 @@ class SheetRow:
         return self.represented_by_name
 
 
-def _colleagues_by_administration(invitations: list[Invitation]) -> dict[int, list[Member]]:
+def _colleagues_by_administration(invitations: list[Invitation]) -> dict[int, tuple[Colleague, ...]]:
     """{administration pk: its active members by name} for the invitees' administrations. One query."""
     ids = {invitation.member.administration_id for invitation in invitations if invitation.member_id}
     ids.discard(None)
-    colleagues: dict[int, list[Member]] = {}
+    colleagues: dict[int, list[Colleague]] = {}
     if ids:
-        rows = Member.objects.active().filter(administration_id__in=ids).select_related("user")
-        for member in rows.order_by("user__name", "pk"):
-            colleagues.setdefault(member.administration_id, []).append(member)
-    return colleagues
+        rows = (
+            Member.objects.active()
+            .filter(administration_id__in=ids)
+            .order_by("user__name", "pk")
+            .values_list("administration_id", "pk", "user__name")
+        )
+        for administration, pk, name in rows:
+            colleagues.setdefault(administration, []).append(Colleague(pk, name))
+    return {administration: tuple(members) for administration, members in colleagues.items()}
 
 
 def _representable(invitation: Invitation) -> bool:
@@ -103,12 +145,8 @@ def attendance_sheet(meeting: Meeting, *, with_colleagues: bool = True) -> list[
         attendance = recorded(invitation)
         substitute = substitute_member(invitation)
         representable = _representable(invitation)
-        choices = []
-        if representable:
-            own = invitation.member.administration_id if invitation.member_id else None
-            choices = [m for m in colleagues.get(own, []) if m.pk != invitation.member_id and m != substitute]
-            if substitute is not None:
-                choices.insert(0, substitute)
+        own = invitation.member.administration_id if invitation.member_id else None
+        shared = colleagues.get(own, ()) if representable else ()
         if attendance is not None:
             status, represented_by = attendance.status, attendance.represented_by
             name = attendance.represented_by_name
@@ -118,7 +156,7 @@ def attendance_sheet(meeting: Meeting, *, with_colleagues: bool = True) -> list[
             represented_by = substitute if coming else None
             name = invitation.substitute.display_name if coming and substitute is None else ""
         rows.append(
-            SheetRow(invitation, attendance, status, represented_by, substitute, name, representable, choices)
+            SheetRow(invitation, attendance, status, represented_by, substitute, name, representable, shared)
         )
     return rows
 

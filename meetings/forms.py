@@ -1,13 +1,13 @@
 """Forms of the meetings pages. They only validate input; the rules live in meetings.services."""
 
 from datetime import date
+from html import escape
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -529,37 +529,59 @@ class AttendanceForm(forms.Form):
             )
         return rows
 
+    def _shared_options(self, colleagues: tuple[attendance_service.Colleague, ...]) -> tuple[str, dict]:
+        """The <option>s of one administration's colleagues as one string, and where each one's
+        option lies in it ({pk as str: (start, end)}). Built once per administration."""
+        key = id(colleagues)
+        if key not in self._shared:
+            parts, spans, at = [], {}, 0
+            for colleague in colleagues:
+                option = f'<option value="{colleague.pk}">{escape(colleague.name)}</option>'
+                spans[str(colleague.pk)] = (at, at + len(option))
+                at += len(option)
+                parts.append(option)
+            # The tuple is kept with its options so that its id() is not reused meanwhile.
+            self._shared[key] = (colleagues, "".join(parts), spans)
+        return self._shared[key][1:]
+
     def _colleague_select(self, bound: forms.BoundField, row: attendance_service.SheetRow) -> str:
-        """The colleague <select> of one row. Written here rather than by the widget's templates:
-        a sheet of 300 invitees holds thousands of options, and each option is escaped once."""
+        """The colleague <select> of one row, as the widget would write it for the choices
+        row.colleagues (the substitute first, then the colleagues, not the invitee).
+
+        A sheet of 300 invitees holds tens of thousands of options: each row reuses its
+        administration's options written once, cutting out the invitee and their substitute and
+        marking the chosen one, rather than writing (and escaping) its options again."""
         value = "" if bound.value() is None else str(bound.value())
-        options = [
-            format_html('<option value=""{}>{}</option>', " selected" if not value else "", self.nobody)
-        ]
-        for member in row.colleagues:
-            key = str(member.pk)
-            if key == value:
-                options.append(format_html('<option value="{}" selected>{}</option>', key, member.user.name))
-                continue
-            if key not in self.options:
-                self.options[key] = format_html('<option value="{}">{}</option>', key, member.user.name)
-            options.append(self.options[key])
+        options = [f'<option value=""{"" if value else " selected"}>{escape(self.nobody)}</option>']
+        substitute = row.substitute
+        if substitute is not None:
+            key = str(substitute.pk)
+            selected = " selected" if key == value else ""
+            options.append(f'<option value="{key}"{selected}>{escape(substitute.user.name)}</option>')
+        if row.administration_colleagues:
+            text, spans = self._shared_options(row.administration_colleagues)
+            left_out = {str(row.invitation.member_id), str(substitute.pk) if substitute is not None else ""}
+            cuts = [(*spans[key], "") for key in left_out if key in spans]
+            if value in spans and value not in left_out:
+                start, end = spans[value]
+                cuts.append((start, end, text[start:end].replace('">', '" selected>', 1)))
+            at = 0
+            for start, end, replacement in sorted(cuts):
+                options.append(text[at:start])
+                options.append(replacement)
+                at = end
+            options.append(text[at:])
         invalid = (
-            format_html(' aria-invalid="true" aria-describedby="{}_error"', bound.auto_id)
-            if bound.errors
-            else ""
+            f' aria-invalid="true" aria-describedby="{escape(bound.auto_id)}_error"' if bound.errors else ""
         )
-        return format_html(
-            '<select name="{}" id="{}"{}>{}</select>',
-            bound.html_name,
-            bound.auto_id,
-            invalid,
-            mark_safe("".join(options)),
+        return mark_safe(  # every value is escaped
+            f'<select name="{escape(bound.html_name)}" id="{escape(bound.auto_id)}"{invalid}>'
+            f"{''.join(options)}</select>"
         )
 
     def lines(self) -> list[dict]:
         """What the template iterates: each sheet row with its bound fields."""
-        self.options: dict[str, str] = {}
+        self._shared: dict[int, tuple] = {}
         # The radios are written by the template from these plain values (one translation each),
         # not by the widget's templates, which take most of the page's time at 300 invitees.
         statuses = [(value, str(label)) for value, label in Attendance.Status.choices]
@@ -586,7 +608,7 @@ class AttendanceForm(forms.Form):
             if row.representable:
                 line["represented_by"] = bound = self[f"represented_by-{pk}"]
                 line["represented_by_name"] = self[f"represented_by_name-{pk}"]
-                line["colleague_select"] = self._colleague_select(bound, row) if row.colleagues else ""
+                line["colleague_select"] = self._colleague_select(bound, row) if row.offers_colleagues else ""
             lines.append(line)
         return lines
 

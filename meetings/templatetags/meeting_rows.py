@@ -115,13 +115,13 @@ def attendance_rows(lines, or_guest: str, guest_name: str) -> SafeString:
             )
         out.append(f'</fieldset>\n{_errors(status)}</td>\n<td class="represented-by">')
         if represented is not None:
-            if line["row"].colleagues:
+            if line["colleague_select"]:
                 out.append(
                     f'\n<label for="{escape(represented.id_for_label)}" class="visually-hidden">'
                     f"{escape(str(represented.label))}</label>\n{line['colleague_select']}\n{_errors(represented)}"
                 )
             value = guest.value()
-            placeholder = or_guest if line["row"].colleagues else guest_name
+            placeholder = or_guest if line["colleague_select"] else guest_name
             guest_invalid = (
                 f' aria-invalid="true" aria-describedby="{escape(guest.auto_id)}_error"'
                 if guest.errors

@@ -470,3 +470,67 @@ def test_a_colleague_marked_absent_cannot_represent_anyone(client, secretariat, 
 
     assert f"{people['bea'].user.name} was not present and cannot represent anyone." in html_text(response)
     assert not Attendance.objects.exists()
+
+
+def offered(page: str, invitation: Invitation) -> tuple[list[str], list[str]]:
+    """(the names offered in this invitee's colleague list, in order, "Nobody" first; the selected ones)."""
+    select = re.search(rf'<select name="represented_by-{invitation.pk}".*?</select>', page, re.S).group(0)
+    found = re.findall(r'<option value="\d*"( selected)?>([^<]*)</option>', select)
+    return [html.unescape(name) for _, name in found], [html.unescape(name) for chosen, name in found if chosen]
+
+
+def test_each_row_offers_its_own_colleagues_substitute_first_and_marks_only_its_choice(
+    client, group, secretariat
+):
+    """Rows of one administration share its list of colleagues: each still leaves out the invitee
+    and lists their substitute first, once, and only the row's own choice is selected."""
+    speaks(secretariat, "en")
+    fedz = administration(acronym="FEDZ", name_en="Federal Z")
+    meeting = make_meeting(
+        group, secretariat, starts_at=timezone.now() - timedelta(minutes=30), invite_whole_group=False
+    )
+    people = {}
+    for name in ("Ann", "Bob", "Cas", "Dirk D'Hondt", "Eve"):
+        people[name] = make_member(administration=fedz)
+        people[name].user.name = name
+        people[name].user.save(update_fields=["name"])
+    cas = invited(meeting, people["Cas"], rsvp=Rsvp.ACCEPTED, source=Invitation.Source.SUBSTITUTE)
+    inv = {
+        "Ann": invited(meeting, people["Ann"], rsvp=Rsvp.DECLINED),
+        "Bob": invited(meeting, people["Bob"], rsvp=Rsvp.DELEGATED, delegated_to=cas),
+        "Dirk": invited(meeting, people["Dirk D'Hondt"], rsvp=Rsvp.ACCEPTED),
+    }
+    Attendance.objects.create(
+        invitation=inv["Ann"], status=Status.EXCUSED, represented_by=people["Dirk D'Hondt"]
+    )
+    client.force_login(secretariat.user)
+
+    page = client.get(url(meeting)).content.decode()
+
+    assert offered(page, inv["Ann"]) == (
+        ["Nobody", "Bob", "Cas", "Dirk D'Hondt", "Eve"],
+        ["Dirk D'Hondt"],
+    )
+    # Bob's substitute, Cas, comes first and only once; Bob's row starts with Cas chosen.
+    assert offered(page, inv["Bob"]) == (["Nobody", "Cas", "Ann", "Dirk D'Hondt", "Eve"], ["Cas"])
+    assert offered(page, inv["Dirk"]) == (["Nobody", "Ann", "Bob", "Cas", "Eve"], ["Nobody"])
+    assert f'name="represented_by-{cas.pk}"' not in page  # Cas stands in for Bob
+
+    # A refused choice shows again as chosen in its own row only, with the error beside it.
+    data = {
+        f"status-{inv['Ann'].pk}": Status.EXCUSED,
+        f"status-{inv['Bob'].pk}": Status.EXCUSED,
+        f"status-{inv['Dirk'].pk}": Status.PRESENT,
+        f"status-{cas.pk}": Status.PRESENT,
+        f"represented_by-{inv['Ann'].pk}": "",
+        f"represented_by-{inv['Bob'].pk}": str(people["Eve"].pk),
+        f"represented_by-{inv['Dirk'].pk}": str(people["Dirk D'Hondt"].pk),
+    }
+    page = client.post(url(meeting), data).content.decode()
+
+    assert offered(page, inv["Ann"])[1] == ["Nobody"]
+    assert offered(page, inv["Bob"])[1] == ["Eve"]
+    # Dirk cannot choose himself: he is not offered, so nothing in his list is selected.
+    assert offered(page, inv["Dirk"]) == (["Nobody", "Ann", "Bob", "Cas", "Eve"], [])
+    assert "Dirk D&#x27;Hondt cannot represent themselves." in page
+    assert Attendance.objects.get(invitation=inv["Ann"]).represented_by == people["Dirk D'Hondt"]
