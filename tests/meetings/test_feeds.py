@@ -3,12 +3,12 @@
 from datetime import timedelta
 
 import pytest
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import parse_http_date
 
-from meetings.models import AgendaItem, Document, DocumentFile, Invitation, Meeting
+from meetings import services
+from meetings.models import Document, DocumentFile, Invitation, Meeting
 from members.services import deactivate_member, regenerate_feed_token
 from tests.meetings.factories import make_document
 from tests.meetings.helpers import circulated, invite, make_meeting, parse_calendar
@@ -88,8 +88,9 @@ def test_feed_etag_changes_when_the_agenda_changes(client, group, chair, focal_p
     meeting = make_meeting(group, chair, members=[focal_point], items=2, status=Status.SCHEDULED)
     etag = client.get(feed_url(focal_point))["ETag"]
 
-    # An agenda item's title changes and nothing else: no timestamp moves, the file does.
-    meeting.agenda_items.filter(position=1).update(title_en="A new first item")
+    # Before circulation no revision is raised: the meeting is saved, and the validator sees it.
+    item = meeting.agenda_items.get(position=1)
+    services.update_agenda_item(item=item, by=chair, title_en="A new first item")
 
     response = client.get(feed_url(focal_point), headers={"If-None-Match": etag})
     assert response.status_code == 200
@@ -131,15 +132,19 @@ def add_document_version(meeting: Meeting) -> None:
     )
 
 
-# What the chair and secretariat do to an agenda after it went out; none of it saves the meeting.
+# What the chair and secretariat do to an agenda before it goes out: the meeting is saved (its
+# `updated_at` moves), and the validator sees only that. The services are the agenda's only
+# write paths.
 # (Documents are not in the feed file: their dates count through Last-Modified, part of the ETag.)
 AGENDA_AND_DOCUMENT_CHANGES = {
-    "an item is added": lambda m: AgendaItem.objects.create(
-        meeting=m, position=3, title_en="A late addition"
+    "an item is added": lambda m: services.add_agenda_item(meeting=m, title_en="A late addition"),
+    "an item is renamed": lambda m: services.update_agenda_item(
+        item=m.agenda_items.get(position=2), title_en="Renamed"
     ),
-    "an item is renamed": lambda m: m.agenda_items.filter(position=2).update(title_en="Renamed"),
-    "items are reordered": lambda m: m.agenda_items.update(position=F("position") * -1 + 3),
-    "an item is removed": lambda m: m.agenda_items.filter(position=2).delete(),
+    "items are reordered": lambda m: services.move_agenda_item(
+        item=m.agenda_items.get(position=1), direction="down"
+    ),
+    "an item is removed": lambda m: services.remove_agenda_item(item=m.agenda_items.get(position=2)),
     "a document is added": lambda m: make_document(m, title="Late paper"),
     "a new version is uploaded": add_document_version,
 }
