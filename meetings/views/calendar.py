@@ -5,11 +5,12 @@ key (regenerating it cuts off the old address at once). Each feed answers in a f
 of queries, with an ETag and a Last-Modified.
 
 The ETag is the one validator that decides "304 Not Modified". It is decided before the file is
-built, from one query of totals over everything the file is written from (`feed_state`): the
-meetings' count, revisions and last saves, their agenda items' count, order and presenters'
-names, documents and files, the member's invitations and answers, and the file's settings and
-translations (calendar.file_salt). Editing, moving or removing an agenda item raises the
-meeting's revision or saves it (meetings.services), which the totals see.
+built, from totals over everything the file is written from (`feed_state`): the meetings'
+count, revisions and last saves, the names of people, administrations and groups, documents and
+files, the member's invitations and answers, and the file's settings and translations
+(calendar.file_salt). Agenda items are not read: adding, editing, moving or removing one saves
+its meeting (meetings.services), whose `updated_at` the totals see. A write that bypasses the
+services (a QuerySet.update(), the admin's agenda item page) must save the meeting too.
 
 Last-Modified is the newest timestamp we have (meetings, documents and their files, the
 member's invitations), but it cannot be truthful: removing the newest document takes its date
