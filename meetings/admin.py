@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from core.translated import translated_names
 from meetings.models import (
@@ -91,6 +92,27 @@ class AgendaItemAdmin(admin.ModelAdmin):
     search_fields = translated_names("title")
     list_select_related = ("meeting",)
     raw_id_fields = ("meeting", "presenter", "presenter_administration")
+
+    # Calendar feeds see agenda changes through their meeting's updated_at (the agenda services
+    # save the meeting); an edit here must move it too, or a feed poll would get a stale 304.
+    def save_model(self, request, obj, form, change):
+        before = AgendaItem.objects.filter(pk=obj.pk).values_list("meeting_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        _touch_meetings({obj.meeting_id, before})
+
+    def delete_model(self, request, obj):
+        meeting_id = obj.meeting_id
+        super().delete_model(request, obj)
+        _touch_meetings({meeting_id})
+
+    def delete_queryset(self, request, queryset):
+        meeting_ids = set(queryset.values_list("meeting_id", flat=True))
+        super().delete_queryset(request, queryset)
+        _touch_meetings(meeting_ids)
+
+
+def _touch_meetings(meeting_ids: set) -> None:
+    Meeting.objects.filter(pk__in=[pk for pk in meeting_ids if pk]).update(updated_at=timezone.now())
 
 
 @admin.register(DocumentFile)

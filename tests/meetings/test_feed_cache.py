@@ -315,3 +315,28 @@ def test_not_modified_builds_nothing_in_a_fixed_number_of_queries(
             response = client.get(url, headers={"If-None-Match": etag})
         assert response.status_code == 304
         assert not calendar.event_cache.entries  # nothing was built
+
+
+def test_an_agenda_edit_in_the_admin_changes_the_etag(client, rf, admin_user, group, chair, focal_point):
+    """The admin saves agenda items without the services: it moves the meeting's updated_at."""
+    from django.contrib.admin import site
+
+    make_meeting(group, chair, members=[focal_point], items=2, status=Meeting.Status.SCHEDULED)
+    url = member_feed_url(focal_point)
+    item_admin = site._registry[AgendaItem]
+    request = rf.post("/admin/")
+    request.user = admin_user
+
+    etag = etag_of(client, url)
+    item = AgendaItem.objects.get(meeting__group=group, position=1)
+    item.title_en = "Item 1 in Englisx"  # the same length: only updated_at can tell
+    item_admin.save_model(request, item, None, True)
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
+
+    etag = etag_of(client, url)
+    item_admin.delete_model(request, AgendaItem.objects.get(meeting__group=group, position=2))
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
+
+    etag = etag_of(client, url)
+    item_admin.delete_queryset(request, AgendaItem.objects.filter(meeting__group=group))
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
