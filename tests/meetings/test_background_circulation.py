@@ -31,12 +31,17 @@ DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUE
 
 
 @pytest.fixture
-def run_worker(django_capture_on_commit_callbacks):
+def run_worker(django_capture_on_commit_callbacks, monkeypatch):
     """`manage.py run_worker` (the worker of `make run`, in this process) until the queue is empty.
 
     The test's transaction never commits: what tasks do after their commits (the delivery tasks
     queue_messages enqueues) is done when each round ends, and the worker runs again for it.
+    The worker closes "old" connections between tasks; inside the test's transaction that would
+    close the test's own connection (on PostgreSQL), so here it keeps it.
     """
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def run(*options: str) -> None:
         while True:
@@ -236,6 +241,7 @@ def test_a_chunk_that_fails_half_way_is_sent_once_when_the_agenda_is_circulated_
 ):
     settings.TASKS = DATABASE_QUEUE
     monkeypatch.setattr(circulation, "CIRCULATION_CHUNK", 4)
+    unbroken = sending.queue_meeting_emails
     crash_on_chunk(monkeypatch, 2)
 
     assert circulation.circulate_agenda(meeting=plenary, by=chair) == 11
@@ -246,7 +252,7 @@ def test_a_chunk_that_fails_half_way_is_sent_once_when_the_agenda_is_circulated_
     assert DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).count() == 1
     assert plenary.invitations.filter(sent_sequence__isnull=True).count() == 7
 
-    monkeypatch.undo()
+    monkeypatch.setattr(sending, "queue_meeting_emails", unbroken)  # the fault is gone
     assert circulation.circulate_agenda(meeting=Meeting.objects.get(pk=plenary.pk), by=chair) == 7
     run_worker()
 
