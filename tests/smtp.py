@@ -17,6 +17,12 @@ class RecordingHandler:
         self.rcpt_attempts: Counter = Counter()
         self.busy_once: set[str] = set()  # 451: try again later, the first time only
         self.unknown: set[str] = set()  # 550: no such mailbox, every time
+        self.sessions = 0  # SMTP sessions (one per connection) that said hello
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         address = address.lower()

@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.utils import timezone
 
@@ -16,7 +15,6 @@ from members.emails import build_email
 from members.outbox import Kind, OutboundMessage, wire_message
 from members.tasks import flush_outbox
 from tests.factories import make_member
-from tests.smtp import RecordingHandler, free_port
 
 Status = OutboundMessage.Status
 
@@ -198,42 +196,13 @@ def test_rows_the_wire_format_does_not_cover_are_built_by_django(settings):
     assert wire_message(row, smtp_mailer()) is None
 
 
-class CountingHandler(RecordingHandler):
-    """Counts the SMTP sessions (one per connection) that say hello."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sessions = 0
-
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        self.sessions += 1
-        session.host_name = hostname
-        return responses
-
-
-@pytest.fixture
-def counting_smtp_server(settings):
-    handler = CountingHandler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
-        }
-    }
-    yield handler
-    controller.stop()
-
-
 @pytest.mark.django_db
 def test_a_chunk_goes_out_over_one_connection_and_a_refused_recipient_does_not_stop_it(
-    counting_smtp_server, django_capture_on_commit_callbacks
+    smtp_server, django_capture_on_commit_callbacks
 ):
     members = [make_member(language=code) for code in ("nl", "fr", "de", "nl", "fr")]
-    counting_smtp_server.unknown.add(members[1].user.email.lower())
-    counting_smtp_server.busy_once.add(members[3].user.email.lower())
+    smtp_server.unknown.add(members[1].user.email.lower())
+    smtp_server.busy_once.add(members[3].user.email.lower())
 
     with django_capture_on_commit_callbacks(execute=True):
         rows = services.queue_messages(
@@ -260,8 +229,8 @@ def test_a_chunk_goes_out_over_one_connection_and_a_refused_recipient_does_not_s
         members[4].user.email: Status.SENT,
     }
     # One connection for the five, whatever the server refused.
-    assert counting_smtp_server.sessions == 1
-    received = {rcpt[0]: message for rcpt, message in counting_smtp_server.parsed()}
+    assert smtp_server.sessions == 1
+    received = {rcpt[0]: message for rcpt, message in smtp_server.parsed()}
     assert set(received) == {members[i].user.email.lower() for i in (0, 2, 4)}
     for row in rows:
         if row.to_email.lower() in received:
