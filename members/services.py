@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 from functools import partial
+from typing import Required, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -53,23 +54,26 @@ OUTBOX_REASONS = frozenset(
 )
 
 
-def queue_message(
-    *,
-    kind: str,
-    to_email: str,
-    subject: str,
-    body_text: str,
-    body_html: str = "",
-    language: str = "",
-    member: Member | None = None,
-    batch: str = "",
-    batch_title: str = "",
-    reply_to: str = "",
-    headers: dict | None = None,
-    attachments: list[dict] | None = None,
-    alternatives: list[dict] | None = None,
-    created_by: Member | None = None,
-) -> OutboundMessage:
+class OutboundFields(TypedDict, total=False):
+    """What one email to one recipient is made of: queue_message's keyword arguments."""
+
+    kind: Required[str]
+    to_email: Required[str]
+    subject: Required[str]
+    body_text: Required[str]
+    body_html: str
+    language: str
+    member: Member | None
+    batch: str
+    batch_title: str
+    reply_to: str
+    headers: dict | None
+    attachments: list[dict] | None
+    alternatives: list[dict] | None
+    created_by: Member | None
+
+
+def queue_message(**fields: Unpack[OutboundFields]) -> OutboundMessage:
     """Queue one email to one recipient; it goes out after the surrounding transaction commits.
 
     The member's notification preferences are applied here (and in queue_messages), and only
@@ -77,22 +81,7 @@ def queue_message(
     as "not sent". An address no provider would take fails at once, so that the sender sees it.
     `batch_title` names the sending on the sender's outbox pages, in the sender's language.
     """
-    message = _outbound_row(
-        kind=kind,
-        to_email=to_email,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        language=language,
-        member=member,
-        batch=batch,
-        batch_title=batch_title,
-        reply_to=reply_to,
-        headers=headers,
-        attachments=attachments,
-        alternatives=alternatives,
-        created_by=created_by,
-    )
+    message = _outbound_row(**fields)
     message.save()
     if message.status == Status.QUEUED:
         # After commit: the worker must see the row, and a rollback must send nothing.
@@ -100,7 +89,7 @@ def queue_message(
     return message
 
 
-def queue_messages(messages: list[dict]) -> list[OutboundMessage]:
+def queue_messages(messages: list[OutboundFields]) -> list[OutboundMessage]:
     """Queue many emails at once, each dict holding queue_message's keyword arguments.
 
     Each row is what queue_message would write (the same preferences and address checks), but
