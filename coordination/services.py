@@ -18,7 +18,6 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from simple_history.utils import bulk_update_with_history
 
 from coordination.models import (
     CLOSED_STATUSES,
@@ -41,7 +40,7 @@ from core.i18n import LANGUAGE_CODES, localized
 from core.timezones import zone_or_default
 from core.translated import translated_names
 from meetings.models import ActionItem, Minutes
-from members.history import recorded_by
+from members.history import update_recorded
 from members.models import Administration, Group, Member
 
 MAX_EVIDENCE_PER_UPDATE = 10
@@ -127,12 +126,7 @@ def refresh_rollup(commitment: Commitment, *, by: Member | None = None) -> Commi
     )
     commitment.updated_at = now
     commitment._change_reason = REASON_ROLLED_UP
-    bulk_update_with_history(
-        [commitment],
-        Commitment,
-        ["status", "completion", "progress", "updated_at"],
-        default_user=recorded_by(by),
-    )
+    update_recorded([commitment], ["status", "completion", "progress", "updated_at"], by=by)
     return commitment
 
 
@@ -180,14 +174,7 @@ def update_plan(
         followers = list(Commitment.objects.filter(edition__plan=plan))
         for commitment in followers:
             commitment.owner_group = owner_group
-        if followers:
-            bulk_update_with_history(
-                followers,
-                Commitment,
-                ["owner_group"],
-                default_user=recorded_by(by),
-                default_change_reason=REASON_PLAN_OWNER,
-            )
+        update_recorded(followers, ["owner_group"], by=by, reason=REASON_PLAN_OWNER)
     plan.save()
     return plan
 

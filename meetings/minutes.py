@@ -21,7 +21,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.i18n import LANGUAGE_CODES, localized
 from core.timezones import zone_or_default
@@ -41,7 +40,7 @@ from meetings.models import (
     MinutesVersion,
 )
 from meetings.signals import minutes_approved
-from members.history import recorded_by
+from members.history import create_recorded, update_recorded
 from members.models import Administration, Member, Membership
 from members.services import queue_message
 
@@ -143,14 +142,7 @@ def _renumber(minutes: Minutes, *, by: Member | None) -> None:
         if decision.number != number:
             decision.number = number
             changed.append(decision)
-    if changed:
-        bulk_update_with_history(
-            changed,
-            Decision,
-            ["number"],
-            default_user=recorded_by(by),
-            default_change_reason=REASON_DECISIONS_RENUMBERED,
-        )
+    update_recorded(changed, ["number"], by=by, reason=REASON_DECISIONS_RENUMBERED)
 
 
 def _record_version(minutes: Minutes, by: Member | None) -> MinutesVersion:
@@ -203,10 +195,7 @@ def start_minutes(*, meeting: Meeting, by: Member, language: str = "") -> Minute
         )
         for position, agenda_item in enumerate(meeting.agenda_items.order_by("position", "pk"), start=1)
     ]
-    if items:
-        bulk_create_with_history(
-            items, MinutesItem, default_user=recorded_by(by), default_change_reason=REASON_FROM_AGENDA
-        )
+    create_recorded(items, by=by, reason=REASON_FROM_AGENDA)
     _record_version(minutes, by)
     return minutes
 
@@ -346,14 +335,7 @@ def remove_item(*, item: MinutesItem, by: Member) -> None:
     below = list(MinutesItem.objects.filter(minutes=minutes, position__gt=position))
     for row in below:
         row.position -= 1
-    if below:
-        bulk_update_with_history(
-            below,
-            MinutesItem,
-            ["position"],
-            default_user=recorded_by(by),
-            default_change_reason=REASON_ITEMS_RENUMBERED,
-        )
+    update_recorded(below, ["position"], by=by, reason=REASON_ITEMS_RENUMBERED)
     _renumber(minutes, by=by)
     _record_version(minutes, by)
 

@@ -22,7 +22,6 @@ from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core import documents
 from core.i18n import LANGUAGE_CODES
@@ -30,7 +29,7 @@ from core.timezones import zone_or_default
 from core.translated import translated_names
 from meetings import sending
 from meetings.models import AgendaItem, Document, DocumentFile, Invitation, Meeting, MeetingSeries
-from members.history import recorded_by
+from members.history import create_recorded, update_recorded
 from members.models import Administration, Group, Member, Membership, User
 
 Source = Invitation.Source
@@ -256,14 +255,9 @@ def _ask_to_confirm_answers(meeting: Meeting, *, by: Member | None) -> None:
     for invitation in answered:
         invitation.rsvp_to_confirm = True
         invitation.unanswered_reminder_sent_at = None
-    if answered:
-        bulk_update_with_history(
-            answered,
-            Invitation,
-            ["rsvp_to_confirm", "unanswered_reminder_sent_at"],
-            default_user=recorded_by(by),
-            default_change_reason=REASON_TIME_MOVED,
-        )
+    update_recorded(
+        answered, ["rsvp_to_confirm", "unanswered_reminder_sent_at"], by=by, reason=REASON_TIME_MOVED
+    )
 
 
 # --- Series -----------------------------------------------------------------------------
@@ -462,8 +456,7 @@ def _renumber(
             if moved is None or item.pk != moved.pk:
                 item._change_reason = REASON_RENUMBERED
             changed.append(item)
-    if changed:
-        bulk_update_with_history(changed, AgendaItem, ["position"], default_user=recorded_by(by))
+    update_recorded(changed, ["position"], by=by)
     return items
 
 
@@ -509,14 +502,7 @@ def remove_agenda_item(*, item: AgendaItem, by: Member | None = None) -> None:
     documents = list(Document.objects.filter(agenda_item=item))
     for document in documents:
         document.agenda_item = None
-    if documents:
-        bulk_update_with_history(
-            documents,
-            Document,
-            ["agenda_item"],
-            default_user=recorded_by(by),
-            default_change_reason=REASON_ITEM_REMOVED,
-        )
+    update_recorded(documents, ["agenda_item"], by=by, reason=REASON_ITEM_REMOVED)
     item.delete()
     _renumber(meeting, by=by)
     _raise_sequence(meeting)
@@ -708,23 +694,9 @@ def match_invitations(
         ):
             invitation.removed_at = now
             removed.append(invitation)
-    author = recorded_by(by)
-    created = (
-        bulk_create_with_history(
-            to_create, Invitation, default_user=author, default_change_reason=REASON_INVITEES
-        )
-        if to_create
-        else []
-    )
+    created = create_recorded(to_create, by=by, reason=REASON_INVITEES)
     fields = ["removed_at", "source", "language", "rsvp", "rsvp_at", "rsvp_to_confirm", "sent_sequence"]
-    if restored or removed or retagged:
-        bulk_update_with_history(
-            [*restored, *removed, *retagged],
-            Invitation,
-            fields,
-            default_user=author,
-            default_change_reason=REASON_INVITEES,
-        )
+    update_recorded([*restored, *removed, *retagged], fields, by=by, reason=REASON_INVITEES)
     return [*created, *restored], removed
 
 

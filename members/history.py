@@ -8,9 +8,8 @@ text when a member is anonymised. The history of a page takes two queries per ki
 of related object named in a change, whatever the number of rows.
 
 simple-history listens to save() and delete(): QuerySet.update(), bulk_create() and bulk_update()
-leave no history row. The services write several rows at once with simple_history.utils'
-`bulk_create_with_history` / `bulk_update_with_history`, naming the author with `recorded_by(by)`
-and, where the change was not asked for as such (renumbering, a moved meeting), a reason marked
+leave no history row. The services write several rows at once with `create_recorded` /
+`update_recorded` (simple-history's bulk writers with the author and a reason), and, where the change was not asked for as such (renumbering, a moved meeting), a reason marked
 with gettext_noop, shown translated with the change. The few `.update()` left on tracked models
 write unlabelled bookkeeping only (a reminder's timestamp, the sequence an invitee was sent),
 which the page never shows.
@@ -30,7 +29,11 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import registered_models
-from simple_history.utils import get_history_model_for_model
+from simple_history.utils import (
+    bulk_create_with_history,
+    bulk_update_with_history,
+    get_history_model_for_model,
+)
 
 from core.i18n import localized, localized_html
 from members.models import Member
@@ -76,6 +79,30 @@ def recorded_by(member: Member | None):
     """The user to record as the author of a bulk write by `member`; None lets simple-history take
     the request's user (HistoryRequestMiddleware), as save() does."""
     return member.user if member is not None else None
+
+
+def create_recorded(objects: list, *, by: Member | None, reason: str = "") -> list:
+    """Insert `objects` (all of one model) in bulk with their history rows, `by` as the author and
+    `reason` as the change reason. Returns the saved objects; nothing is written for none."""
+    if not objects:
+        return []
+    return bulk_create_with_history(
+        objects, type(objects[0]), default_user=recorded_by(by), default_change_reason=reason or None
+    )
+
+
+def update_recorded(objects: list, fields: list[str], *, by: Member | None, reason: str = "") -> None:
+    """Save `fields` of `objects` (all of one model) in one bulk UPDATE with their history rows,
+    `by` as the author and `reason` as the change reason (an object's own `_change_reason`
+    wins). Nothing is written for no objects."""
+    if objects:
+        bulk_update_with_history(
+            objects,
+            type(objects[0]),
+            fields,
+            default_user=recorded_by(by),
+            default_change_reason=reason or None,
+        )
 
 
 def history_rows(sources: list[Source], *, limit: int = LATEST) -> list[HistoryRow]:
