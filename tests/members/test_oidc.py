@@ -161,6 +161,19 @@ def test_a_member_links_the_organisation_account_from_the_profile(client, oidc):
     assert signed_in_email(client) == "lea@example.org"
 
 
+@pytest.mark.parametrize("linked", [1, 3])
+def test_the_connections_page_keeps_its_query_count(client, oidc, django_assert_max_num_queries, linked):
+    """The page listing a member's linked organisation accounts costs the same with one or three."""
+    member = make_member(GroupFactory(), language="fr")
+    for n in range(linked):
+        SocialAccount.objects.create(user=member.user, provider=PROVIDER_ID, uid=f"uid-{n}")
+    client.force_login(member.user)
+    with django_assert_max_num_queries(5):  # session, user, member, accounts, apps
+        page = client.get(reverse("socialaccount_connections"))
+    assert page.status_code == 200
+    assert page.content.decode().count('name="account"') == linked
+
+
 @pytest.fixture
 def required_domain(settings, provider):
     configure(settings, provider, OIDC_REQUIRED_DOMAINS="fgov.be")
