@@ -139,6 +139,17 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     this browser followed an invitation link sent to that verified address.
     """
 
+    def list_apps(self, request: HttpRequest, provider=None, client_id=None):
+        # allauth asks once per provider button and per linked account, and each time reads the
+        # database's apps too: within one request the answer does not change.
+        if request is None:
+            return super().list_apps(request, provider=provider, client_id=client_id)
+        known = request.__dict__.setdefault("_social_apps", {})
+        key = (provider, client_id)
+        if key not in known:
+            known[key] = super().list_apps(request, provider=provider, client_id=client_id)
+        return known[key]
+
     def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:
         invitation = pending_invitation_in_session(request)
         return invitation is not None and invitation.email.strip().lower() in _verified_emails(sociallogin)
