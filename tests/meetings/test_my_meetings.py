@@ -212,7 +212,7 @@ def test_my_meetings_queries_do_not_grow(client, group, focal_point, django_asse
         invited(past, focal_point, rsvp=Rsvp.ACCEPTED, attendance=Attendance.Status.PRESENT)
     client.force_login(focal_point.user)
 
-    # session, user, member, upcoming count, upcoming page, past count, past page
+    # session, user, member; each list: its page of ids with their total, then its rows
     with django_assert_num_queries(7):
         response = client.get(URL)
     assert response.content.decode().count('class="card my-meeting"') == min(count, 25)
@@ -252,3 +252,59 @@ def test_one_click_answer_returns_to_the_same_page_of_my_meetings(client, group,
 
     assert response.status_code == 302
     assert response["Location"] == f"{URL}?upcoming=2"
+
+
+@pytest.mark.parametrize("upcoming", ["2", "9", "0", "two"])
+def test_upcoming_page_out_of_range_or_not_a_number(client, group, focal_point, upcoming):
+    # Old links (a list that got shorter) show the last page, as Django's paginator answers;
+    # what is not a number shows the first.
+    for index in range(27):
+        invited(titled(group, f"Meeting {index:02d}", starts_at=in_days(3 + index)), focal_point)
+    client.force_login(focal_point.user)
+
+    html = section(client.get(URL, {"upcoming": upcoming}).content.decode(), "upcoming-heading")
+
+    if upcoming == "two":
+        assert html.count('class="card my-meeting"') == 25
+        assert "Meeting 00" in html and "Meeting 25" not in html
+    else:
+        assert html.count('class="card my-meeting"') == 2
+        assert "Meeting 25" in html and "Meeting 26" in html and "Meeting 24" not in html
+        assert 'aria-current="page">Page 2 of 2</a>' in html
+
+
+def test_past_meetings_come_25_a_page_newest_first(client, group, focal_point):
+    for index in range(27):
+        past = titled(group, f"Past {index:02d}", starts_at=in_days(-3 - index), status=Meeting.Status.HELD)
+        invited(past, focal_point, attendance=Attendance.Status.PRESENT if index % 2 else "")
+    invited(
+        titled(group, "Missed", starts_at=in_days(-2), status=Meeting.Status.HELD),
+        focal_point,
+        attendance=Attendance.Status.ABSENT,
+    )
+    client.force_login(focal_point.user)
+
+    first = section(client.get(URL).content.decode(), "past-heading")
+    second = section(client.get(URL, {"page": "2"}).content.decode(), "past-heading")
+
+    assert "Missed" not in first + second
+    assert first.count('<th scope="row">') == 25 and second.count('<th scope="row">') == 2
+    assert first.index("Past 00") < first.index("Past 01") and "Past 25" not in first
+    assert "Past 25" in second and "Past 26" in second
+    assert 'aria-current="page">Page 2 of 2</a>' in second
+
+
+def test_an_old_link_past_the_last_page_costs_one_query_more(
+    client, group, focal_point, django_assert_num_queries
+):
+    for index in range(3):
+        invited(make_meeting(group, None, starts_at=in_days(3 + index)), focal_point)
+    invited(make_meeting(group, None, starts_at=in_days(-3)), focal_point, rsvp=Rsvp.ACCEPTED)
+    client.force_login(focal_point.user)
+    client.get(URL)
+
+    # session, user, member; each list: its page of ids with their total, then its rows; past the
+    # last page, no ids come back: the count, then the last page's rows
+    with django_assert_num_queries(8):
+        response = client.get(URL, {"upcoming": "5"})
+    assert response.content.decode().count('class="card my-meeting"') == 3
