@@ -338,10 +338,11 @@ def delegate(
 
 
 def answer_context(member: Member, meeting: Meeting, invitation: Invitation | None = None) -> dict:
-    """Context of templates/meetings/_answer_form.html, without a query.
+    """Context of templates/meetings/_answer_form.html, without a query (the chair's links to
+    record anyone's answer come with the page's kept parts, meetings/page_parts.py).
 
-    `meeting` comes from `with_detail_data()` (its `active_invitations` are read); `invitation`
-    is the member's own, when the caller already found it.
+    `meeting` has `active_invitations` (at least the member's own and their substitute's);
+    `invitation` is the member's own, when the caller already found it.
     """
     active = getattr(meeting, "active_invitations", None) or []
     if invitation is None:
@@ -349,7 +350,6 @@ def answer_context(member: Member, meeting: Meeting, invitation: Invitation | No
     if invitation is not None:
         invitation.meeting = meeting
         invitation.member = member  # its roles are loaded already: no query for may_send_substitute
-    manages = may_answer_for_others(member, meeting)
     closed = closed_reason(invitation, by=member) if invitation is not None else ""
     substitute_id = invitation.delegated_to_id if invitation is not None else None
     return {
@@ -362,9 +362,4 @@ def answer_context(member: Member, meeting: Meeting, invitation: Invitation | No
         ],
         "answer_modes": AttendanceMode.choices if meeting.format == Meeting.Format.HYBRID else [],
         "answer_max_comment": MAX_COMMENT,
-        "answer_for_invitations": (
-            sorted(active, key=lambda i: i.display_name.lower())
-            if manages and not meeting.is_cancelled
-            else []
-        ),
     }

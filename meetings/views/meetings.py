@@ -1,13 +1,12 @@
 """Meetings: the lists and month calendar, a meeting's page, scheduling, editing, circulating, cancelling."""
 
-
 import calendar as pycalendar
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,20 +26,19 @@ from meetings.access import (
     may_manage,
     may_manage_minutes,
     may_read_minutes,
+    may_see,
 )
-from meetings.agenda import agenda_with_clock, with_arranged_files
 from meetings.forms import (
     CancelForm,
     MeetingForm,
     SeriesForm,
 )
-from meetings.invitees import invitee_overview, may_answer_for_others, taken_place
-from meetings.models import AgendaItem, Document, Invitation, Meeting, Minutes
+from meetings.invitees import taken_place
+from meetings.models import Invitation, Meeting, Minutes
+from meetings.page_parts import page_parts
 from meetings.rsvp import answer_context
 from meetings.tables import MeetingTable
-from meetings.templatetags.meeting_rows import PK_SLOT
 from members.access import Action, groups_where, member_required
-from members.history import Source, history_rows
 
 PER_PAGE = 50
 
@@ -118,77 +116,61 @@ def meeting_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
 # --- One meeting ------------------------------------------------------------------------
 
 
-def _detail_queryset(member) -> QuerySet[Meeting]:
-    """What meeting_detail.html reads, as Meeting.objects.with_detail_data() loads it, except the
-    invitees: of those only the reader's own invitation and their substitute's are objects
-    (`active_invitations`, what meetings.rsvp.answer_context reads); the page lists everyone from
-    meetings.invitees.invitee_overview, as plain rows."""
-    general = Document.objects.filter(agenda_item__isnull=True).prefetch_related("files")
+def _detail_queryset() -> QuerySet[Meeting]:
+    """What meeting_detail.html reads outside the kept parts (meetings/page_parts.py): the meeting
+    with its group, organiser, series and minutes."""
+    return Meeting.objects.select_related(
+        "group", "organiser__user", "organiser__administration", "series", "minutes"
+    )
+
+
+def _own_invitations(member, meeting: Meeting) -> list[Invitation]:
+    """The reader's own active invitation and the substitute they sent, if any (what
+    meetings.rsvp.answer_context reads as `active_invitations`): one query on the invitation's
+    unique (meeting, member), none of the meeting's other invitations."""
     own = (
-        Invitation.objects.filter(removed_at__isnull=True)
-        .filter(Q(member=member) | Q(delegated_from__member=member, delegated_from__removed_at__isnull=True))
-        .select_related("member__user", "member__administration")
+        Invitation.objects.filter(meeting_id=meeting.pk, member=member, removed_at__isnull=True)
+        .select_related("delegated_to__member__user")
+        .order_by()
+        .first()
     )
-    # The minutes (if any) come in the same query: the page shows their status.
-    return (
-        Meeting.objects.with_agenda_data()
-        .select_related("minutes")
-        .prefetch_related(
-            "invited_administrations",
-            Prefetch("documents", queryset=general, to_attr="general_documents"),
-            Prefetch("invitations", queryset=own, to_attr="active_invitations"),
-        )
-    )
+    if own is None:
+        return []
+    substitute = own.delegated_to
+    return [own] if substitute is None or substitute.removed_at is not None else [own, substitute]
 
 
 @member_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One meeting. The agenda, documents, invitees and (for managers) history come rendered from
+    meetings.page_parts, the same for every reader who sees them alike; the rest is the reader's."""
     member = request.member
-    meeting = get_meeting_for(member, pk, queryset=_detail_queryset(member))
-    language = translation.get_language()
-    my_invitation = next((i for i in meeting.active_invitations if i.member_id == member.pk), None)
-    agenda, agenda_ends_at = agenda_with_clock(meeting, language)
-    kinds = {value: str(label) for value, label in AgendaItem.Kind.choices}  # translated once, not per item
-    for item in agenda:
-        item.kind_label = kinds.get(item.kind, item.kind)
-    invitees = invitee_overview(meeting)
+    meeting = _detail_queryset().filter(pk=pk).first()
+    if meeting is None:
+        raise Http404
+    meeting.active_invitations = _own_invitations(member, meeting)
+    my_invitation = meeting.active_invitations[0] if meeting.active_invitations else None
+    if not may_see(member, meeting, invited=my_invitation is not None):
+        raise Http404  # as for a meeting that does not exist: nobody learns what exists
     downloadable = may_download(member, meeting, invited=my_invitation is not None)
+    manager = may_manage(member, meeting)
+    parts = page_parts(
+        request, meeting, translation.get_language(), may_download=downloadable, manager=manager
+    )
     context = {
         "meeting": meeting,
-        "can_manage": may_manage(member, meeting),
+        "parts": parts,
+        "can_manage": manager,
         "may_download": downloadable,
         "my_invitation": my_invitation,
-        "agenda": agenda,
-        "agenda_ends_at": agenda_ends_at,
-        "agenda_overruns": agenda_ends_at > meeting.ends_at,
-        "general_documents": [with_arranged_files(document, language) for document in meeting.general_documents],
-        "invitee_groups": invitees.groups,
-        "answers": [(label, invitees.answers.get(value, 0)) for value, label in Invitation.Rsvp.choices],
-        "invited_count": invitees.count,
         "zone_name": str(timezone.get_current_timezone()),
         **answer_context(member, meeting, my_invitation),
+        "answer_for_links": parts.get("answer_for", ""),
         **_minutes_context(member, meeting, readable=downloadable),
     }
-    if may_answer_for_others(member, meeting) and not meeting.is_cancelled:
-        # The chair's links to record anyone's answer: every invitee, by name, as plain rows.
-        context["answer_for_invitations"] = invitees.by_name
-        context["answer_for_url"] = reverse("meetings:answer-for", args=[meeting.pk, PK_SLOT])
-    if context["can_manage"] and meeting.circulated_at is not None:
+    if manager and meeting.circulated_at is not None:
         context["circulation_outbox_url"] = _outbox_url(meeting)
-    if context["can_manage"]:
-        context["history"] = history_rows(_history_sources(meeting))
     return render(request, "meetings/meeting_detail.html", context)
-
-
-def _history_sources(meeting: Meeting) -> list[Source]:
-    """What the meeting page's History shows: the meeting, its agenda, documents and invitations
-    (with the answers recorded on them)."""
-    return [
-        Source(Meeting, Q(id=meeting.pk)),
-        Source(AgendaItem, Q(meeting_id=meeting.pk)),
-        Source(Document, Q(meeting_id=meeting.pk)),
-        Source(Invitation, Q(meeting_id=meeting.pk), related=("member__user",)),
-    ]
 
 
 def _minutes_context(member, meeting: Meeting, *, readable: bool) -> dict:
