@@ -9,8 +9,8 @@ key that names everything they are rendered from:
 - `validator(meeting)`, one query: the number and newest of its agenda items, documents and
   invitations and the newest history row of each kind (every change to them writes one, single
   saves and the services' bulk writes alike, answers included), the number and newest of its
-  document files, its newest recorded answer, and its invited administrations;
-- members.versions.directory_version() (names of people and administrations);
+  document files, its newest recorded answer, its invited administrations, and the directory
+  version (members.versions: names of people and administrations);
 - the reader's language and time zone, whether they may download documents, and whether they
   manage the meeting (the answer links and the history are theirs only).
 
@@ -31,7 +31,7 @@ from meetings.invitees import invitee_overview
 from meetings.models import AgendaItem, Document, DocumentFile, Invitation, Meeting, RsvpAnswer
 from meetings.templatetags.meeting_rows import PK_SLOT, answer_for_links
 from members.history import Source, history_rows
-from members.versions import directory_version
+from members.versions import directory_version_query
 
 # About 140,000 characters for a 40-item, 300-invitee page: some 400 such pages per process.
 parts_cache = FragmentCache(max_chars=64 * 1024 * 1024)
@@ -67,6 +67,7 @@ def _validator_query() -> QuerySet:
     administrations = Meeting.invited_administrations.through.objects.filter(meeting_id=outer)
     values["administrations_count"] = _scalar(administrations, "meeting_id", Count("pk"))
     values["administrations_sum"] = _scalar(administrations, "meeting_id", Sum("administration_id"))
+    values["directory"] = Subquery(directory_version_query(), output_field=IntegerField())
     names = {name: f"v_{name}" for name in values}
     return (
         Meeting.objects.filter(pk=_UNSET_PK)
@@ -149,7 +150,6 @@ def page_parts(
         meeting.pk,
         meeting.updated_at,
         validator(meeting),
-        directory_version(),
         language,
         str(timezone.get_current_timezone()),
         may_download,

@@ -412,4 +412,20 @@ class JoinInvitation(models.Model):
         return self.expires_at <= timezone.now()
 
 
+class Version(models.Model):
+    """A number that changes with what pages show of a whole kind of thing (members.versions):
+    pages that keep rendered parts put it in their key. Written in the changing transaction, so
+    a reader sees the new number exactly when it sees the new data."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("version")
+        verbose_name_plural = _("versions")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"
+
+
 from members.outbox import OutboundMessage  # noqa: E402, F401  (the outbox model lives in its own module)

@@ -12,6 +12,7 @@ from meetings import rsvp, services
 from meetings.models import AgendaItem, Invitation
 from meetings.page_parts import parts_cache
 from members.models import Administration, Membership
+from members.versions import directory_version
 from tests.meetings.factories import invite, invite_many, make_document, make_items, make_meeting, upload
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +157,16 @@ def test_the_cache_keeps_within_its_size():
     assert cache.get("b") is None and cache.get("a") is not None and cache.get("c") is not None
     cache.put("huge", {"x": "4" * 101})  # larger than the whole cache: not kept
     assert cache.get("huge") is None and cache.size <= 100
+
+
+def test_signing_in_keeps_the_directory_version_but_a_rename_raises_it(client, focal_point):
+    """Signing in or a remembered time zone saves the user and member without changing what
+    pages show of them: the kept parts of every meeting page stay; a new name does not."""
+    before = directory_version()
+    client.force_login(focal_point.user)  # saves last_login
+    focal_point.timezone = "Europe/Paris"
+    focal_point.save(update_fields=["timezone"])
+    assert directory_version() == before
+    focal_point.user.name = "Another Name"
+    focal_point.user.save(update_fields=["name"])
+    assert directory_version() == before + 1

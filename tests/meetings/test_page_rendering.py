@@ -136,13 +136,13 @@ def test_meeting_page_for_an_invitee_queries_do_not_grow(
     make_items(meeting, items)
     client.force_login(focal_point.user)
 
-    # session, user, member, meeting, their own invitation, roles, the kept parts' validator and
-    # the directory version; the first time also the parts: agenda items, item documents, general
+    # session, user, member, meeting, their own invitation, roles, the kept parts' validator; the
+    # first time also the parts: agenda items, item documents, general
     # documents, administrations, every invitee as plain rows (no history: not a manager).
     url = reverse("meetings:detail", args=[meeting.pk])
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(12):
         first = client.get(url)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         again = client.get(url)
     assert without_csrf(first) == without_csrf(again)
     assert again.content.decode().count('<span class="answer answer-') == invitees + 1
