@@ -48,7 +48,8 @@ def current_roles(member: Member) -> dict[int, str]:
     """{group_id: role} of the member's memberships in force today, cached on the member."""
     cached = getattr(member, "_current_roles", None)
     if cached is None:
-        rows = Membership.objects.current().filter(member=member).values_list("group_id", "role")
+        # Unordered: the model's ordering (group slug, member name) would join two tables for nothing.
+        rows = Membership.objects.current().filter(member=member).order_by().values_list("group_id", "role")
         cached = dict(rows)
         member._current_roles = cached
     return cached
