@@ -48,8 +48,9 @@ def current_roles(member: Member) -> dict[int, str]:
     """{group_id: role} of the member's memberships in force today, cached on the member."""
     cached = getattr(member, "_current_roles", None)
     if cached is None:
-        # Unordered: the model's ordering (group slug, member name) would join two tables for nothing.
-        rows = Membership.objects.current().filter(member=member).order_by().values_list("group_id", "role")
+        # By start only (the model's ordering by group slug and member name would join two tables):
+        # where a membership ends as another in the same group begins, the newer role counts.
+        rows = Membership.objects.current().filter(member=member).order_by("start", "pk").values_list("group_id", "role")
         cached = dict(rows)
         member._current_roles = cached
     return cached
