@@ -33,8 +33,9 @@ from meetings.templatetags.meeting_rows import PK_SLOT, answer_for_links
 from members.history import Source, history_rows
 from members.versions import directory_version_query
 
-# About 140,000 characters for a 40-item, 300-invitee page: some 400 such pages per process.
-parts_cache = FragmentCache(max_chars=64 * 1024 * 1024)
+# About 130,000 characters for a 40-item, 300-invitee page (a manager's parts; a member's are
+# smaller): some 200 such pages per process, most meetings far smaller.
+parts_cache = FragmentCache(max_chars=24 * 1024 * 1024)
 
 
 def _scalar(queryset, by: str, expression) -> Subquery:
