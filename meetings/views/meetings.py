@@ -127,17 +127,16 @@ def _detail_queryset() -> QuerySet[Meeting]:
 def _own_invitations(member, meeting: Meeting) -> list[Invitation]:
     """The reader's own active invitation and the substitute they sent, if any (what
     meetings.rsvp.answer_context reads as `active_invitations`): one query on the invitation's
-    unique (meeting, member), none of the meeting's other invitations."""
-    own = (
-        Invitation.objects.filter(meeting_id=meeting.pk, member=member, removed_at__isnull=True)
-        .select_related("delegated_to__member__user")
-        .order_by()
+    unique (meeting, member), a second only for someone who sent a substitute."""
+    own = Invitation.objects.filter(meeting_id=meeting.pk, member=member, removed_at__isnull=True).order_by().first()
+    if own is None or own.delegated_to_id is None:
+        return [own] if own else []
+    substitute = (
+        Invitation.objects.filter(pk=own.delegated_to_id, removed_at__isnull=True)
+        .select_related("member__user")
         .first()
     )
-    if own is None:
-        return []
-    substitute = own.delegated_to
-    return [own] if substitute is None or substitute.removed_at is not None else [own, substitute]
+    return [own] if substitute is None else [own, substitute]
 
 
 @member_required
