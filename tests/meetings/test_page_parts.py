@@ -170,3 +170,10 @@ def test_signing_in_keeps_the_directory_version_but_a_rename_raises_it(client, f
     focal_point.user.name = "Another Name"
     focal_point.user.save(update_fields=["name"])
     assert directory_version() == before + 1
+
+
+def test_who_sent_a_substitute_reads_who_attends_in_their_place(client, focal_point, meeting):
+    invitation = Invitation.objects.get(meeting=meeting, member=focal_point)
+    rsvp.delegate(invitation=invitation, by=focal_point, email="deputy@example.org", name="Dana Deputy")
+    client.force_login(focal_point.user)
+    assert "Dana Deputy attends in your place." in page(client, meeting)
