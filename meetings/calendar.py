@@ -16,9 +16,10 @@ meetings from `with_calendar_data()` or `Meeting.objects.with_agenda_data()` (bo
 `meeting.agenda`), or the agenda items are left out.
 
 Feeds join serialised events: each meeting's VEVENT (without the member's own ATTENDEE line) is
-kept per process, keyed by the meeting and language and checked against every value the event
-is written from (`_event_inputs`), so a feed is mostly joining bytes and a cached event is never
-stale. The file is byte for byte what a fresh build writes.
+kept per process, keyed by the meeting and language and checked against every column the event
+is written from (MEETING_COLUMNS, AGENDA_COLUMNS), read as plain rows: a feed whose events are
+cached makes no model instances and is mostly joining bytes, and a cached event is never stale.
+The file is byte for byte what a fresh build writes.
 """
 
 import hashlib
@@ -36,7 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
 
-from core.i18n import localized
+from core.i18n import LANGUAGE_CODES, localized
 from meetings.invitees import invitation_language
 from meetings.links import meeting_url, organizer_address
 from meetings.models import AgendaItem, Invitation, Meeting
@@ -305,37 +306,71 @@ def file_salt(language: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _event_inputs(meeting: Meeting, language: str, salt: str) -> tuple:
-    """Every value a feed's VEVENT for `meeting` is written from (its cache is checked against it)."""
-    agenda = tuple(
-        (
-            localized(item, "title", language),
-            item.kind,
-            presenter_text(item, language),
-            item.duration_minutes,
-            localized(item, "description", language),
-        )
-        for item in getattr(meeting, "agenda", None) or []
-    )
-    organiser = meeting.organiser.user.name if meeting.organiser_id else None
+def _every_language(field: str) -> list[str]:
+    return [f"{field}_{code}" for code in LANGUAGE_CODES]
+
+
+# Every column a feed's VEVENT is written from (with file_salt: the settings and translations),
+# as values() lookups. A feed reads them as plain rows to check its cached events, without making
+# model instances, and builds only the events it does not have from loaded meetings.
+MEETING_COLUMNS = (
+    "pk",
+    "sequence",
+    "created_at",
+    "updated_at",
+    "starts_at",
+    "ends_at",
+    "status",
+    "format",
+    "location",
+    "online_url",
+    *_every_language("title"),
+    *_every_language("description"),
+    *_every_language("cancellation_note"),
+    "organiser_id",
+    "organiser__user__name",
+    "group_id",
+    *_every_language("group__name"),
+)
+AGENDA_COLUMNS = (
+    "meeting_id",
+    "pk",
+    *_every_language("title"),
+    "kind",
+    "presenter_id",
+    "presenter__user__name",
+    "presenter_administration_id",
+    *_every_language("presenter_administration__name"),
+    "duration_minutes",
+    *_every_language("description"),
+)
+
+
+def _column(instance: object, lookup: str) -> object:
+    """What values() reads for `lookup`, read from a loaded instance and its related ones."""
+    for name in lookup.split("__"):
+        if instance is None:
+            return None
+        instance = getattr(instance, name)
+    return instance
+
+
+def _loaded_inputs(meeting: Meeting) -> tuple[tuple, tuple[tuple, ...]]:
+    """A meeting loaded by with_calendar_data() as the rows `_feed_rows` reads for it."""
     return (
-        salt,
-        meeting.sequence,
-        meeting.created_at,
-        meeting.updated_at,
-        meeting.starts_at,
-        meeting.ends_at,
-        meeting.status,
-        meeting.format,
-        meeting.location,
-        meeting.online_url,
-        localized(meeting, "title", language),
-        localized(meeting, "description", language),
-        localized(meeting, "cancellation_note", language),
-        organiser,
-        localized(meeting.group, "name", language) if organiser is None else None,
-        agenda,
+        tuple(_column(meeting, lookup) for lookup in MEETING_COLUMNS),
+        tuple(tuple(_column(item, lookup) for lookup in AGENDA_COLUMNS) for item in meeting.agenda),
     )
+
+
+def _feed_rows(meetings: QuerySet[Meeting]) -> list[tuple[tuple, tuple[tuple, ...]]]:
+    """Each of `meetings` (in their order) as (its row, its agenda items' rows): two queries."""
+    rows = list(meetings.values_list(*MEETING_COLUMNS))
+    agenda: dict[int, list[tuple]] = {}
+    items = AgendaItem.objects.filter(meeting__in=meetings.values("pk")).order_by("meeting", "position", "pk")
+    for item in items.values_list(*AGENDA_COLUMNS):
+        agenda.setdefault(item[0], []).append(item)
+    return [(row, tuple(agenda.get(row[0], ()))) for row in rows]
 
 
 class EventCache:
@@ -386,19 +421,38 @@ event_cache = EventCache(max_bytes=32 * 1024 * 1024)
 _ATTENDEE_MARK = b"\r\nATTENDEE:mailto:attendee@invalid\r\n"
 
 
-def _feed_event(meeting: Meeting, language: str, salt: str) -> tuple[bytes, bytes]:
+def _event_parts(meeting: Meeting, language: str) -> tuple[bytes, bytes]:
     """The meeting's VEVENT in a feed, as the bytes before and after its ATTENDEE line."""
-    key, inputs = (meeting.pk, language), _event_inputs(meeting, language, salt)
-    parts = event_cache.get(key, inputs)
-    if parts is None:
-        event = _event(meeting, language=language, stamp=meeting.updated_at)
-        event.add("ATTENDEE", vCalAddress(_ATTENDEE_MARK.strip().removeprefix(b"ATTENDEE:").decode()))
-        before, mark, after = event.to_ical().partition(_ATTENDEE_MARK)
-        if not mark:
-            raise ValueError("The ATTENDEE line of a feed event was not found.")
-        parts = (before + b"\r\n", after)
-        event_cache.put(key, inputs, parts)
-    return parts
+    event = _event(meeting, language=language, stamp=meeting.updated_at)
+    event.add("ATTENDEE", vCalAddress(_ATTENDEE_MARK.strip().removeprefix(b"ATTENDEE:").decode()))
+    before, mark, after = event.to_ical().partition(_ATTENDEE_MARK)
+    if not mark:
+        raise ValueError("The ATTENDEE line of a feed event was not found.")
+    return before + b"\r\n", after
+
+
+def _feed_events(meetings: QuerySet[Meeting], language: str) -> list[tuple[int, tuple[bytes, bytes]]]:
+    """(pk, the VEVENT's bytes around its ATTENDEE line) of each of `meetings`, in their order.
+
+    Events are taken from the cache when every column they are written from is as it was; the
+    others are built from the meetings loaded afresh (two more queries, only then), and kept
+    with the columns read from those very instances: an entry always matches its bytes.
+    """
+    salt = file_salt(language)
+    rows = _feed_rows(meetings)
+    found: dict[int, tuple[bytes, bytes]] = {}
+    for row, agenda in rows:
+        parts = event_cache.get((row[0], language), (salt, row, agenda))
+        if parts is not None:
+            found[row[0]] = parts
+    missing = [row[0] for row, _agenda in rows if row[0] not in found]
+    if missing:
+        for meeting in with_calendar_data(Meeting.objects.filter(pk__in=missing)):
+            parts = _event_parts(meeting, language)
+            event_cache.put((meeting.pk, language), (salt, *_loaded_inputs(meeting)), parts)
+            found[meeting.pk] = parts
+    # A meeting deleted between the two reads is left out.
+    return [(row[0], found[row[0]]) for row, _agenda in rows if row[0] in found]
 
 
 def _attendee_line(invitation: Invitation) -> bytes:
@@ -407,45 +461,53 @@ def _attendee_line(invitation: Invitation) -> bytes:
     return holder.to_ical().removeprefix(b"BEGIN:VEVENT\r\n").removesuffix(END_EVENT)
 
 
-def _feed(name: str, meetings: Iterable[Meeting], language: str, invitations: dict[int, Invitation]) -> bytes:
+def _feed(name: str, events: Iterable[tuple[int, tuple[bytes, bytes]]], attendees: dict[int, bytes]) -> bytes:
     # No METHOD: a feed is a plain calendar, not an iTIP message (PUBLISH forbids ATTENDEE),
     # and DTSTAMP is the event's last change, so the file stays identical between polls.
     # The calendar's head (with the VTIMEZONE once), then each event's cached bytes and, in the
     # member's feed, their own ATTENDEE line: the same bytes as one icalendar Calendar.
-    head = _calendar(None, name=name).to_ical().removesuffix(END_CALENDAR)
-    parts, salt = [head], file_salt(language)
-    for meeting in meetings:
-        before, after = _feed_event(meeting, language, salt)
+    parts = [_calendar(None, name=name).to_ical().removesuffix(END_CALENDAR)]
+    for pk, (before, after) in events:
         parts.append(before)
-        invitation = invitations.get(meeting.pk)
-        if invitation is not None:
-            parts.append(_attendee_line(invitation))
+        if pk in attendees:
+            parts.append(attendees[pk])
         parts.append(after)
     parts.append(END_CALENDAR)
     return b"".join(parts)
 
 
-def member_feed(member: Member, meetings: Iterable[Meeting] | None = None) -> bytes:
+def member_feed(member: Member) -> bytes:
     """Every meeting the member is invited to (not removed), with their answer as PARTSTAT.
 
-    `meetings` defaults to `feed_meetings_for(member)`; each must carry `my_invitations`.
+    Reads `member.user`. Three queries when every event is cached, five otherwise.
     """
-    if meetings is None:
-        meetings = feed_meetings_for(member)
-    meetings = list(meetings)
-    invitations = {m.pk: m.my_invitations[0] for m in meetings if getattr(m, "my_invitations", None)}
+    events = _feed_events(_member_feed_meetings(member), member.language)
+    answers = Invitation.objects.filter(member=member, removed_at__isnull=True).values_list(
+        "meeting_id", "rsvp", "rsvp_to_confirm"
+    )
+    # The member's ATTENDEE line differs only by their answer: one line per answer.
+    lines: dict[tuple[str, bool], bytes] = {}
+    attendees = {}
+    for meeting_id, rsvp, to_confirm in answers:
+        if (rsvp, to_confirm) not in lines:
+            lines[rsvp, to_confirm] = _attendee_line(
+                Invitation(member=member, rsvp=rsvp, rsvp_to_confirm=to_confirm)
+            )
+        attendees[meeting_id] = lines[rsvp, to_confirm]
     with translation.override(member.language):
         name = _("Concerto – my meetings")
-    return _feed(name, meetings, member.language, invitations)
+    return _feed(name, events, attendees)
 
 
-def group_feed(group: Group, language: str, meetings: Iterable[Meeting] | None = None) -> bytes:
-    """The group's meetings (scheduled, held or cancelled; drafts are not announced)."""
-    if meetings is None:
-        meetings = feed_meetings_of(group)
+def group_feed(group: Group, language: str) -> bytes:
+    """The group's meetings (scheduled, held or cancelled; drafts are not announced).
+
+    Two queries when every event is cached, four otherwise.
+    """
+    events = _feed_events(_group_feed_meetings(group), language)
     with translation.override(language):
         name = _("Concerto – %(group)s") % {"group": localized(group, "name", language)}
-    return _feed(name, meetings, language, {})
+    return _feed(name, events, {})
 
 
 # --- What the files read: one queryset each, a fixed number of queries --------------------
@@ -481,22 +543,28 @@ def meeting_with_agenda(meetings: QuerySet[Meeting], pk: int) -> Meeting | None:
     return meeting
 
 
+def _member_feed_meetings(member: Member) -> QuerySet[Meeting]:
+    meetings = Meeting.objects.filter(invitations__member=member, invitations__removed_at__isnull=True)
+    return meetings.exclude(status=Meeting.Status.DRAFT).order_by("starts_at", "pk")
+
+
+def _group_feed_meetings(group: Group) -> QuerySet[Meeting]:
+    meetings = Meeting.objects.filter(group=group).exclude(status=Meeting.Status.DRAFT)
+    return meetings.order_by("starts_at", "pk")
+
+
 def feed_meetings_for(member: Member) -> QuerySet[Meeting]:
     """Meetings of the member's feed: announced ones they are invited to and not removed from.
 
     Each meeting has `my_invitations` (a one-item list) and `agenda`.
     """
     mine = Invitation.objects.filter(member=member, removed_at__isnull=True).select_related("member__user")
-    meetings = (
-        Meeting.objects.filter(invitations__member=member, invitations__removed_at__isnull=True)
-        .exclude(status=Meeting.Status.DRAFT)
-        .prefetch_related(Prefetch("invitations", queryset=mine, to_attr="my_invitations"))
-        .order_by("starts_at", "pk")
+    meetings = _member_feed_meetings(member).prefetch_related(
+        Prefetch("invitations", queryset=mine, to_attr="my_invitations")
     )
     return with_calendar_data(meetings)
 
 
 def feed_meetings_of(group: Group) -> QuerySet[Meeting]:
     """Meetings of a group's feed: everything but drafts, with `agenda`."""
-    meetings = Meeting.objects.filter(group=group).exclude(status=Meeting.Status.DRAFT)
-    return with_calendar_data(meetings.order_by("starts_at", "pk"))
+    return with_calendar_data(_group_feed_meetings(group))

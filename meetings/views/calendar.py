@@ -209,7 +209,7 @@ def member_feed(request: HttpRequest, token: str) -> HttpResponse:
         request,
         etag,
         last_modified,
-        lambda: calendar.member_feed(member, calendar.feed_meetings_for(member)),
+        lambda: calendar.member_feed(member),
     )
 
 
@@ -230,5 +230,5 @@ def group_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         request,
         etag,
         _last_modified(state),
-        lambda: calendar.group_feed(group, language, calendar.feed_meetings_of(group)),
+        lambda: calendar.group_feed(group, language),
     )

@@ -121,6 +121,102 @@ def test_a_cached_event_follows_a_renamed_presenter_and_the_site_address(group, 
     assert str(event["URL"]).startswith("https://concerto.example.eu/meetings/")
 
 
+def test_cached_events_are_checked_without_being_built_again(monkeypatch, group, chair, focal_point):
+    # Every kind of meeting a feed shows: with and without organiser, presenters (a person, an
+    # administration), online only, cancelled with a note, texts in one language only.
+    circulated(make_meeting(group, chair, members=[focal_point], items=4))
+    circulated(make_meeting(group, None, items=0, format=Meeting.Format.ONLINE, location=""))
+    make_meeting(
+        group,
+        chair,
+        members=[focal_point],
+        items=2,
+        status=Status.CANCELLED,
+        cancellation_note_en="Moved to spring.",
+        title_nl="",
+        title_fr="",
+    )
+    calendar.event_cache.clear()
+    fresh = calendar.group_feed(group, "fr"), calendar.member_feed(focal_point)
+
+    # The columns read for the check are those the events were kept with: nothing is built.
+    def built(*args, **kwargs):
+        raise AssertionError("An event was built again.")
+
+    monkeypatch.setattr(calendar, "_event_parts", built)
+    assert (calendar.group_feed(group, "fr"), calendar.member_feed(focal_point)) == fresh
+
+
+BULK_CHANGES = {
+    "an agenda item": (
+        lambda meeting: AgendaItem.objects.filter(meeting=meeting, position=2).update(title_en="Edited item"),
+        "2. Edited item",
+    ),
+    "the meeting's place": (
+        lambda meeting: Meeting.objects.filter(pk=meeting.pk).update(location="Boulevard Albert II 16"),
+        "Boulevard Albert II 16",
+    ),
+    "a presenting administration": (
+        lambda meeting: (
+            type(meeting.organiser.administration)
+            .objects.filter(pk=meeting.organiser.administration_id)
+            .update(name_en="Renamed FPS")
+        ),
+        "Renamed FPS",
+    ),
+    "the organiser": (
+        lambda meeting: User.objects.filter(pk=meeting.organiser.user_id).update(name="Renamed Chair"),
+        'CN="Renamed Chair"',
+    ),
+    "a presenter": (
+        lambda meeting: User.objects.filter(
+            pk__in=AgendaItem.objects.filter(meeting=meeting, position=1).values("presenter__user")
+        ).update(name="Renamed Speaker"),
+        "Renamed Speaker",
+    ),
+}
+
+
+@pytest.mark.parametrize(("change", "shown"), BULK_CHANGES.values(), ids=BULK_CHANGES.keys())
+def test_a_cached_event_follows_changes_made_without_saving_the_meeting(
+    group, chair, focal_point, change, shown
+):
+    # The cache is checked against the columns, not against the meeting's last save: a write that
+    # bypasses the services is seen by the next file all the same.
+    meeting = circulated(make_meeting(group, chair, members=[focal_point], items=2))
+    assert meeting.organiser.administration_id
+    # Someone else than the organiser presents, so that each name is read on its own.
+    AgendaItem.objects.filter(meeting=meeting, position=1).update(presenter=focal_point)
+    calendar.group_feed(group, "en")
+    calendar.member_feed(focal_point)
+
+    change(meeting)
+
+    for feed in (calendar.group_feed(group, "en"), calendar.member_feed(focal_point)):
+        assert shown in feed.decode().replace("\r\n ", "")
+
+
+def test_member_feed_shows_each_answer_as_its_partstat(group, chair, focal_point):
+    answers = {
+        (Invitation.Rsvp.ACCEPTED, False): "ACCEPTED",
+        (Invitation.Rsvp.DECLINED, False): "DECLINED",
+        (Invitation.Rsvp.ACCEPTED, True): "NEEDS-ACTION",  # to confirm since the meeting moved
+        (Invitation.Rsvp.TENTATIVE, False): "TENTATIVE",
+        (Invitation.Rsvp.NONE, False): "NEEDS-ACTION",
+    }
+    expected = {}
+    for (answer, to_confirm), partstat in answers.items():
+        meeting = circulated(make_meeting(group, chair, members=[focal_point]))
+        Invitation.objects.filter(meeting=meeting).update(rsvp=answer, rsvp_to_confirm=to_confirm)
+        expected[meeting.uid] = partstat
+
+    events = Calendar.from_ical(calendar.member_feed(focal_point)).walk("VEVENT")
+
+    assert {str(event["UID"]): event["ATTENDEE"].params["PARTSTAT"] for event in events} == expected
+    assert {str(event["ATTENDEE"]) for event in events} == {f"mailto:{focal_point.user.email}"}
+    assert {event["ATTENDEE"].params["CN"] for event in events} == {focal_point.user.name}
+
+
 @pytest.mark.parametrize(
     "text",
     [

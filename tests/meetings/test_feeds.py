@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import parse_http_date
 
-from meetings import services
+from meetings import calendar, services
 from meetings.models import Document, DocumentFile, Invitation, Meeting
 from members.services import deactivate_member, regenerate_feed_token
 from tests.meetings.factories import make_document
@@ -297,12 +297,18 @@ def test_member_feed_queries_do_not_grow(
         meeting = make_meeting(group, chair, members=[focal_point], invitees=invitees, items=items)
         circulated(meeting)
 
-    # member, the totals of the validator (invitations, meetings and items, documents),
-    # then the file: meetings, my invitation, agenda items
-    with django_assert_num_queries(7):
+    calendar.event_cache.clear()
+    # member, the totals of the validator (invitations, meetings and items, documents), then
+    # the file: the meetings' and agenda items' columns, the events not cached (meetings, agenda
+    # items), my answers
+    with django_assert_num_queries(9):
         response = client.get(feed_url(focal_point))
+    # Every event cached: the columns check them, nothing is loaded again.
+    with django_assert_num_queries(7):
+        again = client.get(feed_url(focal_point))
 
     assert len(events_by_uid(response)) == 3
+    assert again.content == response.content
 
 
 @pytest.mark.parametrize(("invitees", "items"), [(5, 3), (300, 40)])
@@ -312,12 +318,17 @@ def test_group_feed_queries_do_not_grow(
     for _ in range(3):
         circulated(make_meeting(group, chair, invitees=invitees, items=items))
 
+    calendar.event_cache.clear()
     # member, group, role in the group, the totals of the validator (meetings and items,
-    # documents), then the file: meetings, agenda items
-    with django_assert_num_queries(7):
+    # documents), then the file: the meetings' and agenda items' columns, the events not cached
+    # (meetings, agenda items)
+    with django_assert_num_queries(9):
         response = client.get(group_feed_url(group, focal_point))
+    with django_assert_num_queries(7):
+        again = client.get(group_feed_url(group, focal_point))
 
     assert len(events_by_uid(response)) == 3
+    assert again.content == response.content
 
 
 @pytest.mark.parametrize(("invitees", "items"), [(5, 3), (300, 40)])
