@@ -31,6 +31,7 @@ from meetings.invitees import invitee_overview
 from meetings.models import AgendaItem, Document, DocumentFile, Invitation, Meeting, RsvpAnswer
 from meetings.templatetags.meeting_rows import PK_SLOT, answer_for_links
 from members.history import Source, history_rows
+from members.models import Member
 from members.versions import directory_version_query
 
 # About 130,000 characters for a 40-item, 300-invitee page (a manager's parts; a member's are
@@ -104,7 +105,8 @@ def _history_sources(meeting: Meeting) -> list[Source]:
 
 
 def _render(request, meeting: Meeting, language: str, *, may_download: bool, manager: bool) -> dict[str, str]:
-    """The parts, from the database: agenda and documents, invitees, and for managers the answer
+    """The parts, from the database: the details every reader sees alike (time, place, organiser,
+    series) and the description, agenda and documents, invitees, and for managers the answer
     links and the history."""
     items = AgendaItem.objects.select_related("presenter__user", "presenter_administration").prefetch_related(
         Prefetch("documents", queryset=Document.objects.prefetch_related("files"))
@@ -118,8 +120,11 @@ def _render(request, meeting: Meeting, language: str, *, may_download: bool, man
     for item in agenda:
         item.kind_label = kinds.get(item.kind, item.kind)
     invitees = invitee_overview(meeting)
+    if meeting.organiser_id is not None:
+        meeting.organiser = Member.objects.select_related("user", "administration").get(pk=meeting.organiser_id)
     context = {
         "meeting": meeting,
+        "zone_name": str(timezone.get_current_timezone()),
         "may_download": may_download,
         "agenda": agenda,
         "agenda_ends_at": agenda_ends_at,
@@ -130,6 +135,8 @@ def _render(request, meeting: Meeting, language: str, *, may_download: bool, man
         "invited_count": invitees.count,
     }
     parts = {
+        "details": render_to_string("meetings/_meeting_details.html", context, request),
+        "description": render_to_string("meetings/_meeting_description.html", context, request),
         "agenda": render_to_string("meetings/_meeting_agenda.html", context, request),
         "invitees": render_to_string("meetings/_meeting_invitees.html", context, request),
     }
@@ -145,8 +152,8 @@ def _render(request, meeting: Meeting, language: str, *, may_download: bool, man
 def page_parts(
     request, meeting: Meeting, language: str, *, may_download: bool, manager: bool
 ) -> dict[str, str]:
-    """The meeting page's kept parts for this reader: "agenda", "invitees", and for managers
-    "history" and (unless the meeting is cancelled) "answer_for"."""
+    """The meeting page's kept parts for this reader: "details", "description", "agenda",
+    "invitees", and for managers "history" and (unless the meeting is cancelled) "answer_for"."""
     key = (
         meeting.pk,
         meeting.updated_at,

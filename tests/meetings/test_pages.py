@@ -261,11 +261,11 @@ def test_meeting_page_queries_do_not_grow(client, group, chair, django_assert_nu
     client.force_login(chair.user)
     # session, user, member, meeting, the reader's own invitation, roles, the kept parts'
     # validator (meetings/page_parts.py); then, the first time only,
-    # the parts: agenda items, item documents, their files, general documents, their files,
+    # the parts: the organiser, agenda items, item documents, their files, general documents, their files,
     # invited administrations, every invitee (as plain rows), and for a manager the history of
     # the meeting, its agenda items, documents and invitations (one each).
     url = reverse("meetings:detail", args=[meeting.pk])
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         first = client.get(url)
     with django_assert_num_queries(7):
         again = client.get(url)
