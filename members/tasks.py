@@ -3,9 +3,12 @@
 import logging
 import smtplib
 import threading
+import time
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -13,6 +16,7 @@ from django.core.mail import mailers
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.sql import UpdateQuery
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -111,26 +115,34 @@ DELIVERY_CHUNK = 100
 def deliver_messages(message_ids: list[int]) -> dict[str, int]:
     """Send the rows among `message_ids` that are still queued and due, in order, over one connection.
 
-    Each row is claimed, sent and marked sent on its own, as deliver_message does, so running
-    this twice (or beside deliver_message and the periodic flush) sends each row once, and a
-    row that fails (refused, provider error) takes its own retry or failure without stopping
-    the others. Returns {status: count} of what happened to the rows, "skipped" for those
-    another worker had or that were not due.
+    Each row is claimed with a conditional UPDATE and marked sent or failed, so running this
+    twice (or beside deliver_message and the periodic flush) sends each row once, and a row that
+    fails (refused, provider error) takes its own retry or failure without stopping the others.
+    Returns {status: count} of what happened to the rows, "skipped" for those another worker had
+    or that were not due.
     """
     rows = OutboundMessage.objects.in_bulk(message_ids)  # their contents do not change once queued
     mailer = mailers.default
-    chunk = SmtpChunk(mailer) if isinstance(mailer, SmtpBackend) else MailerChunk(mailer)
-    skipped = 0
-    try:
-        for message_id in message_ids:
-            message = _claim(message_id, rows.get(message_id))
-            if message is None:
-                skipped += 1
-            else:
-                chunk.send(message)
-        chunk.finish()
-    finally:
-        chunk.close()
+    if isinstance(mailer, SmtpBackend) and connection.features.can_return_rows_from_update:
+        chunk = SmtpChunk(mailer)
+        messages = _claim_all(message_ids, rows)
+        skipped = len(message_ids) - len(messages)
+        try:
+            chunk.send_all(messages)
+        finally:
+            chunk.close()
+    else:
+        chunk = MailerChunk(mailer)
+        skipped = 0
+        try:
+            for message_id in message_ids:
+                message = _claim(message_id, rows.get(message_id))
+                if message is None:
+                    skipped += 1
+                else:
+                    chunk.send(message)
+        finally:
+            chunk.close()
     outcome = {"skipped": skipped} if skipped else {}
     for status in chunk.statuses:
         outcome[status] = outcome.get(status, 0) + 1
@@ -170,9 +182,6 @@ class MailerChunk:
             self.mailer.open()
             self.opened = True
 
-    def finish(self) -> None:
-        """Wait for the row still being sent, if any, and record its outcome."""
-
     def close(self) -> None:
         """End the chunk: close the connection."""
         self._hang_up()
@@ -185,37 +194,55 @@ class MailerChunk:
             logger.info("Closing the mail connection failed: %s", error)
 
 
+class Abandoned(Exception):
+    """A claimed row left unsent: the claims stopped being renewed (see ClaimRenewal)."""
+
+
 class SmtpChunk(MailerChunk):
-    """Django's SMTP mailer, faster: each row goes out as the bytes outbox.wire_message writes (the
-    same message as build_email's, without the cost of the email package), and while the server takes
-    one row, the next is claimed and built. A row the wire format does not cover is built and
-    sent the usual way, on the same connection."""
+    """Django's SMTP mailer, faster, for rows claimed together (_claim_all).
+
+    Each row goes out as the bytes outbox.wire_message writes (the same message as build_email's,
+    without the cost of the email package); a row the wire format does not cover is built and
+    sent the usual way, on the same connection. One thread talks to the server, row after row,
+    while this one builds the next rows and records the outcomes: whatever the server answered
+    since the last write, in one UPDATE. So the connection never waits for the database, and a
+    row the server accepted is marked sent about one UPDATE later, as it was when each row had
+    its own (what a crash in between leaves is sent again, with the same Message-ID).
+    """
 
     def __init__(self, mailer) -> None:
         super().__init__(mailer)
         self.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-smtp")
-        self.in_flight: tuple | None = None
 
-    def send(self, message: OutboundMessage) -> None:
-        try:
-            envelope = wire_message(message, self.mailer)
-        except Exception as error:
-            self.finish()
-            self.statuses.append(_record_failure(message, error))
+    def send_all(self, messages: list[OutboundMessage]) -> None:
+        """Send the claimed rows in order and record each one's outcome."""
+        if not messages:
             return
-        self.finish()
-        if envelope is None:
-            super().send(message)
-            return
-        claim = ExitStack()
-        claim.enter_context(renewed_claim(message.pk))
-        self.in_flight = (message, claim, self.sender.submit(self._sendmail, *envelope))
+        with renewed_claims([message.pk for message in messages]) as claims:
+            waiting: deque[tuple[OutboundMessage, Future]] = deque()
+            for message in messages:
+                try:
+                    envelope = wire_message(message, self.mailer)
+                except Exception as error:
+                    self.statuses.append(_record_failure(message, error))
+                    continue
+                waiting.append((message, self.sender.submit(self._deliver, message, envelope, claims)))
+                if waiting[0][1].done():
+                    self._record(waiting, claims, wait=False)
+            while waiting:
+                self._record(waiting, claims, wait=True)
 
-    def _sendmail(self, sender: str, recipients: list[str], data: bytes) -> None:
-        # On the sender thread, which alone uses the connection while rows are in flight.
-        self._open()
+    def _deliver(self, message: OutboundMessage, envelope: tuple | None, claims: "ClaimRenewal") -> None:
+        # On the sender thread, which alone uses the connection.
+        if claims.given_up:
+            raise Abandoned
         try:
-            self.mailer.connection.sendmail(sender, recipients, data)
+            if envelope is None:
+                self._open()
+                self.mailer.send_messages([build_email(message)])
+            else:
+                self._open()
+                self.mailer.connection.sendmail(*envelope)
         except BaseException as error:
             if not isinstance(error, ANSWERED_REFUSALS):
                 self._hang_up()
@@ -225,23 +252,56 @@ class SmtpChunk(MailerChunk):
         if self.mailer.connection is None:
             self.mailer.open()
 
-    def finish(self) -> None:
-        if self.in_flight is None:
-            return
-        message, claim, sending = self.in_flight
-        self.in_flight = None
-        with claim:
-            try:
-                sending.result()
-            except Exception as error:
-                status = _record_failure(message, error)
+    def _record(self, waiting: deque, claims: "ClaimRenewal", *, wait: bool) -> None:
+        """Record the outcomes of the rows at the head of `waiting` that are done (the first one
+        at least, with `wait`): those sent in one UPDATE, each failure on its own."""
+        if wait:
+            futures_wait([waiting[0][1]])
+        sent = []
+        while waiting and waiting[0][1].done():
+            message, future = waiting.popleft()
+            error = future.exception()
+            if error is None:
+                sent.append(message)
+            elif isinstance(error, Abandoned):
+                pass  # still "sending" under a claim no longer renewed: the recovery puts it back
+            elif isinstance(error, Exception):
+                self.statuses.append(_record_failure(message, error))
             else:
-                status = _record_sent(message)
-        self.statuses.append(status)
+                raise error
+        if sent:
+            self.statuses.extend(_record_all_sent(sent))
+            claims.progress()
 
     def close(self) -> None:
-        self.sender.shutdown(wait=self.in_flight is None, cancel_futures=True)
+        # Rows not yet handed to the server are dropped: still "sending", they go back to the
+        # queue once their claim runs out.
+        self.sender.shutdown(wait=True, cancel_futures=True)
         super().close()
+
+
+def _claim_all(message_ids: list[int], loaded: dict[int, OutboundMessage]) -> list[OutboundMessage]:
+    """Claim, in one conditional UPDATE, the rows among `message_ids` still queued and due; returns
+    them in the order of `message_ids`, with their new status and attempts.
+
+    The same compare-and-set as _claim, for many rows at once: RETURNING says which rows this
+    statement changed, so of two workers claiming the same rows each gets a different share.
+    """
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    rows = OutboundMessage.objects.filter(due, pk__in=message_ids, status=Status.QUEUED)
+    query = rows.query.chain(UpdateQuery)
+    query.add_update_values({"status": Status.SENDING, "attempts": F("attempts") + 1, "status_changed_at": now})
+    pk, attempts = OutboundMessage._meta.pk, OutboundMessage._meta.get_field("attempts")
+    returned = query.get_compiler(rows.db).execute_returning_sql([pk, attempts])
+    claimed = dict(returned)  # {id: attempts, counting this one}
+    messages = []
+    for message_id in dict.fromkeys(message_ids):  # a row listed twice is sent once
+        if message_id in claimed:
+            message = loaded.get(message_id) or OutboundMessage.objects.get(pk=message_id)
+            message.status, message.attempts, message.status_changed_at = Status.SENDING, claimed[message_id], now
+            messages.append(message)
+    return messages
 
 
 def _claim(message_id: int, loaded: OutboundMessage | None = None) -> OutboundMessage | None:
@@ -269,7 +329,7 @@ def _send(message: OutboundMessage, send) -> str:
     """Build and send a claimed row with `send(email)`, then record the outcome. Returns the new status."""
     try:
         email = build_email(message)
-        with renewed_claim(message.pk):
+        with renewed_claims([message.pk]):
             send(email)
     except Exception as error:
         return _record_failure(message, error)
@@ -283,32 +343,44 @@ def _send(message: OutboundMessage, send) -> str:
 
 def _record_sent(message: OutboundMessage, provider_id: str = "") -> str:
     """Mark a claimed row sent. Returns the new status."""
+    return _record_all_sent([message], provider_id)[0]
+
+
+def _record_all_sent(messages: list[OutboundMessage], provider_id: str = "") -> list[str]:
+    """Mark claimed rows sent, in one UPDATE (two with account emails). Returns their new statuses."""
     now = timezone.now()
-    OutboundMessage.objects.filter(pk=message.pk).update(
-        # A tracking event may have arrived already (matched through the outbox id in the
-        # metadata): "delivered" or "bounced" is newer news than "sent", so it stays.
-        status=Case(
-            When(status__in=[Status.SENDING, Status.QUEUED], then=Value(Status.SENT)), default=F("status")
-        ),
-        status_changed_at=Case(
-            When(status__in=[Status.SENDING, Status.QUEUED], then=Value(now)), default=F("status_changed_at")
-        ),
-        sent_at=now,
-        next_attempt_at=None,
-        # An earlier attempt's error is history once the message went out.
-        last_error="",
-        provider_message_id=provider_id[:255],
-        **_redacted(message),
-    )
-    return Status.SENT
+    accounts = [message.pk for message in messages if message.kind == Kind.ACCOUNT]
+    others = [message.pk for message in messages if message.kind != Kind.ACCOUNT]
+    for ids, redacted in ((others, {}), (accounts, REDACTED_FIELDS)):
+        if not ids:
+            continue
+        OutboundMessage.objects.filter(pk__in=ids).update(
+            # A tracking event may have arrived already (matched through the outbox id in the
+            # metadata): "delivered" or "bounced" is newer news than "sent", so it stays.
+            status=Case(
+                When(status__in=[Status.SENDING, Status.QUEUED], then=Value(Status.SENT)), default=F("status")
+            ),
+            status_changed_at=Case(
+                When(status__in=[Status.SENDING, Status.QUEUED], then=Value(now)), default=F("status_changed_at")
+            ),
+            sent_at=now,
+            next_attempt_at=None,
+            # An earlier attempt's error is history once the message went out.
+            last_error="",
+            provider_message_id=provider_id[:255],
+            **redacted,
+        )
+    return [Status.SENT] * len(messages)
+
+
+# What an account email keeps of its content once sent or failed for good (see _redacted).
+REDACTED_FIELDS = {"body_text": REDACTED, "body_html": "", "alternatives": [], "attachments": []}
 
 
 def _redacted(message: OutboundMessage) -> dict:
     """Account emails carry sign-in codes and password-reset links: once sent or failed for good,
     their bodies are not kept, so nobody who can read the outbox (staff, a backup) can use them."""
-    if message.kind != Kind.ACCOUNT:
-        return {}
-    return {"body_text": REDACTED, "body_html": "", "alternatives": [], "attachments": []}
+    return REDACTED_FIELDS if message.kind == Kind.ACCOUNT else {}
 
 
 def _record_failure(message: OutboundMessage, error: Exception) -> str:
@@ -445,43 +517,60 @@ WORKER_STOPPED = gettext_noop(
 DELIVERY_TASKS = (deliver_message.module_path, deliver_messages.module_path)
 
 
+class ClaimRenewal:
+    """This worker's claim on its "sending" rows, renewed by one thread (see renewed_claims)."""
+
+    def __init__(self, message_ids: list[int]) -> None:
+        self.message_ids = message_ids
+        self.done = threading.Event()
+        # Set once renewing stopped for want of progress: the rows not sent yet must stay unsent.
+        self.given_up = False
+        self.last_progress = time.monotonic()
+
+    def progress(self) -> None:
+        """A row was finished: the provider is answering."""
+        self.last_progress = time.monotonic()
+
+    def run(self) -> None:
+        used_database = False
+        try:
+            while not self.done.wait(SENDING_RENEW_EVERY.total_seconds()):
+                if time.monotonic() - self.last_progress > SENDING_RENEW_AT_MOST.total_seconds():
+                    self.given_up = True
+                    return
+                used_database = True
+                try:
+                    OutboundMessage.objects.filter(pk__in=self.message_ids, status=Status.SENDING).update(
+                        status_changed_at=timezone.now()
+                    )
+                except DatabaseError as error:
+                    # One missed renewal is no harm: the lease outlasts several.
+                    logger.warning("Could not renew the claim on outbox messages %s: %s", self.message_ids, error)
+        finally:
+            if used_database:
+                connection.close()  # this thread's own connection
+
+
 @contextmanager
-def renewed_claim(message_id: int) -> Iterator[None]:
-    """Keep renewing this worker's claim on a "sending" row while the block runs.
+def renewed_claims(message_ids: list[int]) -> Iterator[ClaimRenewal]:
+    """Keep renewing this worker's claim on its "sending" rows while the block runs.
 
     A thread does it, since the block waits on the provider; the thread dies with the process,
-    so a killed worker's claim runs out SENDING_LEASE after its last renewal.
+    so a killed worker's claims run out SENDING_LEASE after their last renewal. Rows no longer
+    "sending" (sent, failed) are left alone. Once no row was finished for SENDING_RENEW_AT_MOST,
+    renewal stops and `given_up` is set: a send stuck for good ends up back in the queue, and
+    the rows after it are not sent by this worker.
     """
-    done = threading.Event()
+    claims = ClaimRenewal(list(message_ids))
     renewer = threading.Thread(
-        target=_renew_claim, args=(message_id, done), name=f"outbox-claim-{message_id}", daemon=True
+        target=claims.run, name=f"outbox-claim-{claims.message_ids[0] if claims.message_ids else ''}", daemon=True
     )
     renewer.start()
     try:
-        yield
+        yield claims
     finally:
-        done.set()
+        claims.done.set()
         renewer.join()
-
-
-def _renew_claim(message_id: int, done: threading.Event) -> None:
-    started = timezone.now()
-    used_database = False
-    try:
-        while not done.wait(SENDING_RENEW_EVERY.total_seconds()):
-            if timezone.now() - started > SENDING_RENEW_AT_MOST:
-                return
-            used_database = True
-            try:
-                OutboundMessage.objects.filter(pk=message_id, status=Status.SENDING).update(
-                    status_changed_at=timezone.now()
-                )
-            except DatabaseError as error:
-                # One missed renewal is no harm: the lease outlasts several.
-                logger.warning("Could not renew the claim on outbox message %s: %s", message_id, error)
-    finally:
-        if used_database:
-            connection.close()  # this thread's own connection
 
 
 def recover_deliveries(lease: timedelta = SENDING_LEASE) -> list[int]:
