@@ -6,7 +6,7 @@ from django.utils.translation import ngettext
 
 from core.translated import translated_names
 from members import services
-from members.models import Administration, Group, GroupLink, JoinInvitation, Member, Membership, User
+from members.models import Administration, Group, GroupLink, JoinInvitation, Member, Membership, User, Version
 from members.outbox import OutboundMessage
 
 
@@ -179,3 +179,20 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         self.message_user(
             request, ngettext("%d message queued again.", "%d messages queued again.", done) % done
         )
+
+
+@admin.register(Version)
+class VersionAdmin(admin.ModelAdmin):
+    """Shown for inspection only: the numbers are raised by the application in the transaction
+    that changes what they version; a number set by hand would let pages keep stale parts."""
+
+    list_display = ["name", "value"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

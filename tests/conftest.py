@@ -25,11 +25,15 @@ def _empty_local_cache():
     """The visit throttle starts empty in each test.
 
     The default cache is the database's, as in production: its rows (rate-limit counters) go
-    with each test's transaction. The per-process "local" cache outlives tests, so it is cleared.
+    with each test's transaction. The per-process "local" cache and the meeting page's kept parts
+    outlive tests (and a rolled-back test's primary keys come again), so they are cleared.
     """
     from django.core.cache import caches
 
+    from meetings.page_parts import parts_cache
+
     caches["local"].clear()
+    parts_cache.clear()
 
 
 @pytest.fixture(autouse=True)

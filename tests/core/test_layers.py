@@ -35,7 +35,7 @@ MEETINGS_LAYERS = {
         "meetings.stats",
         "meetings.templatetags.*",
     ),
-    "builders": ("meetings.calendar", "meetings.emails", "meetings.pdf"),
+    "builders": ("meetings.calendar", "meetings.emails", "meetings.page_parts", "meetings.pdf"),
     "sending": ("meetings.sending",),
     "services": (
         "meetings.answers",
