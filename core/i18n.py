@@ -1,5 +1,7 @@
 """Texts entered in several languages, shown in the reader's language with a fallback."""
 
+import functools
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import translation
@@ -12,15 +14,20 @@ LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 def fallback_order(language: str | None = None) -> list[str]:
     """The reader's language first, then English, then the other languages in settings order."""
-    first = (language or translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
-    order = [first, "en", *LANGUAGE_CODES]
-    return list(dict.fromkeys(code for code in order if code in LANGUAGE_CODES))
+    return list(_fallback_order(language or translation.get_language() or settings.LANGUAGE_CODE))
+
+
+@functools.cache
+def _fallback_order(language: str) -> tuple[str, ...]:
+    # Worked out once per language: pages and files ask it for every text they show.
+    first = language.split("-")[0]
+    return tuple(dict.fromkeys(code for code in [first, "en", *LANGUAGE_CODES] if code in LANGUAGE_CODES))
 
 
 def localized_with_language(obj: object, field: str, language: str | None = None) -> tuple[str, str]:
     """(obj.<field>_<lang> in the reader's language or the first one filled in, that language);
     ("", "") when no language is filled in."""
-    for code in fallback_order(language):
+    for code in _fallback_order(language or translation.get_language() or settings.LANGUAGE_CODE):
         value = getattr(obj, f"{field}_{code}", "")
         if value:
             return value, code

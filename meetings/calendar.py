@@ -30,19 +30,29 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
+from icalendar import (
+    Calendar,
+    Component,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vText,
+)
 
 from core.i18n import LANGUAGE_CODES, localized
 from meetings.invitees import invitation_language
 from meetings.links import meeting_url, organizer_address
 from meetings.models import AgendaItem, Invitation, Meeting
 from meetings.plaintext import markdown_as_text
-from members.models import Group, Member
+from members.models import Group, Member, User
 
 PRODID = "-//Concerto//Meetings//EN"
 TZID = "Europe/Brussels"
@@ -67,6 +77,35 @@ FEED_REFRESH = "PT1H"
 FILE_FORMAT = 2
 END_CALENDAR = b"END:VCALENDAR\r\n"
 END_EVENT = b"END:VEVENT\r\n"
+
+
+def _fold(line: str) -> bytes:
+    """One content line as icalendar writes it (icalendar.parser.string._foldline, then UTF-8):
+    pieces of at most 74 octets, never split inside a character, and a backslash or caret that
+    would end a piece starts the next one (an escape stays whole). Works on the encoded bytes,
+    not character by character: same bytes, a fraction of the time on long descriptions."""
+    data = line.encode()
+    if len(data) <= 74:
+        return data
+    pieces = []
+    start, size = 0, len(data)
+    while size - start > 74:
+        end = start + 74
+        while data[end] & 0xC0 == 0x80:  # a continuation byte: the character began before
+            end -= 1
+        if data[end - 1] in b"\\^":
+            end -= 1
+        pieces.append(data[start:end])
+        start = end
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces)
+
+
+def ical_bytes(component: Component) -> bytes:
+    """`component.to_ical()`, byte for byte (tests/meetings/test_calendar_folding.py), with the
+    long lines folded by `_fold`: icalendar folds one character at a time, which is most of the
+    time a feed of 2,000 meetings takes to write."""
+    return b"\r\n".join(_fold(line) for line in component.content_lines() if line) + b"\r\n"
 
 
 def brussels_timezone() -> Timezone:
@@ -149,7 +188,14 @@ def _as_text(markdown: str) -> str:
     return markdown_as_text(markdown)
 
 
-def _description(meeting: Meeting, language: str, *, with_page: bool = True) -> str:
+@lru_cache(maxsize=16)
+def _kind_labels(language: str) -> dict[str, str]:
+    """Agenda item kinds as shown in `language` (get_kind_display, translated once, not per item)."""
+    with translation.override(language):
+        return {value: str(label) for value, label in AgendaItem.Kind.choices}
+
+
+def _description(meeting: Meeting, language: str, *, page: str | None) -> str:
     """The meeting's description, its numbered agenda and the link to its page, in `language`.
 
     Descriptions are Markdown: calendars show DESCRIPTION as plain text, so they are written as
@@ -167,8 +213,9 @@ def _description(meeting: Meeting, language: str, *, with_page: bool = True) -> 
     agenda = getattr(meeting, "agenda", None) or []
     if agenda:
         lines = [_("Agenda")]
+        kinds = _kind_labels(translation.get_language())
         for number, item in enumerate(agenda, start=1):
-            line = f"{number}. {localized(item, 'title', language)} ({item.get_kind_display()}"
+            line = f"{number}. {localized(item, 'title', language)} ({kinds.get(item.kind, item.kind)}"
             presenter = presenter_text(item, language)
             if presenter:
                 line += f", {presenter}"
@@ -180,8 +227,8 @@ def _description(meeting: Meeting, language: str, *, with_page: bool = True) -> 
         parts.append("\n".join(lines))
     if meeting.online_url and meeting.format != Meeting.Format.ON_SITE:
         parts.append(_("Join online: %(url)s") % {"url": meeting.online_url})
-    if with_page:
-        parts.append(_("Agenda, documents and your answer: %(url)s") % {"url": meeting_url(meeting)})
+    if page:
+        parts.append(_("Agenda, documents and your answer: %(url)s") % {"url": page})
     return "\n\n".join(parts)
 
 
@@ -227,7 +274,8 @@ def _event(
             summary = _("Cancelled: %(title)s") % {"title": summary}
         # Guests have no account: the members' page is not for them.
         for_guest = invitation is not None and not invitation.member_id
-        description = _description(meeting, language, with_page=not for_guest)
+        page = None if for_guest else meeting_url(meeting)
+        description = _description(meeting, language, page=page)
     event = Event()
     event.add("UID", meeting.uid)
     event.add("SEQUENCE", meeting.sequence)
@@ -244,8 +292,8 @@ def _event(
     if meeting.online_url and meeting.format != Meeting.Format.ON_SITE:
         # RFC 7986: clients that know it show a "join" button.
         event.add("CONFERENCE", meeting.online_url, parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
-    if not for_guest:
-        event.add("URL", meeting_url(meeting))
+    if page:
+        event.add("URL", page)
     # Only an iTIP message to one invitee gets a reply address; feeds show an ATTENDEE too, but
     # are read by anyone the member shares the feed with, so they keep the plain address.
     itip_message = method in {REQUEST, CANCEL} and invitation is not None
@@ -277,14 +325,14 @@ def invitation_ics(invitation: Invitation, method: str = REQUEST) -> bytes:
             method=method,
         )
     )
-    return calendar.to_ical()
+    return ical_bytes(calendar)
 
 
 def meeting_ics(meeting: Meeting, language: str) -> bytes:
     """A plain download of the meeting (METHOD:PUBLISH, no attendees)."""
     calendar = _calendar(PUBLISH)
     calendar.add_component(_event(meeting, language=language, stamp=timezone.now(), method=PUBLISH))
-    return calendar.to_ical()
+    return ical_bytes(calendar)
 
 
 def file_salt(language: str) -> str:
@@ -312,7 +360,7 @@ def _every_language(field: str) -> list[str]:
 
 # Every column a feed's VEVENT is written from (with file_salt: the settings and translations),
 # as values() lookups. A feed reads them as plain rows to check its cached events, without making
-# model instances, and builds only the events it does not have from loaded meetings.
+# model instances, and writes the events it does not have from these rows (_meetings_from_rows).
 MEETING_COLUMNS = (
     "pk",
     "sequence",
@@ -346,21 +394,70 @@ AGENDA_COLUMNS = (
 )
 
 
-def _column(instance: object, lookup: str) -> object:
-    """What values() reads for `lookup`, read from a loaded instance and its related ones."""
-    for name in lookup.split("__"):
-        if instance is None:
-            return None
-        instance = getattr(instance, name)
-    return instance
+class _FromRow:
+    """Makes instances of `model` from rows of `lookups` (values_list): the model's own columns
+    as loaded fields (Model.from_db, as a queryset with only() makes them), nothing else."""
+
+    def __init__(self, model: type, lookups: tuple[str, ...]) -> None:
+        own = {("id" if lookup == "pk" else lookup): n for n, lookup in enumerate(lookups) if "__" not in lookup}
+        fields = [field.attname for field in model._meta.concrete_fields if field.attname in own]
+        self.model, self.fields, self.positions = model, fields, [own[name] for name in fields]
+
+    def __call__(self, row: tuple) -> object:
+        return self.model.from_db(None, self.fields, [row[n] for n in self.positions])
 
 
-def _loaded_inputs(meeting: Meeting) -> tuple[tuple, tuple[tuple, ...]]:
-    """A meeting loaded by with_calendar_data() as the rows `_feed_rows` reads for it."""
-    return (
-        tuple(_column(meeting, lookup) for lookup in MEETING_COLUMNS),
-        tuple(tuple(_column(item, lookup) for lookup in AGENDA_COLUMNS) for item in meeting.agenda),
-    )
+def _meetings_from_rows(rows: list[tuple[tuple, tuple[tuple, ...]]]) -> list[Meeting]:
+    """The meetings of `_feed_rows` as `_event` reads them, made from the rows already read, so
+    that an event is written from the very values its cache entry is checked against, without
+    reading the meetings again: Meeting instances with their group and organiser (their name),
+    and `agenda`, each item a plain object of its row's values (all `_description` reads of it:
+    its own columns, `presenter.user.name`, `presenter_administration.name_*`)."""
+    meeting_from = _FromRow(Meeting, MEETING_COLUMNS)
+    column = {name: n for n, name in enumerate(MEETING_COLUMNS)}
+    group_names = [column[f"group__name_{code}"] for code in LANGUAGE_CODES]
+    own = [(n, lookup) for n, lookup in enumerate(AGENDA_COLUMNS) if "__" not in lookup]
+    item_column = {name: n for n, name in enumerate(AGENDA_COLUMNS)}
+    presenter_name = item_column["presenter__user__name"]
+    administration_names = [item_column[f"presenter_administration__name_{code}"] for code in LANGUAGE_CODES]
+    groups: dict[int, Group] = {}
+    people: dict[tuple[int, str], Member] = {}
+    presenters: dict[str, SimpleNamespace] = {}
+    administrations: dict[tuple, SimpleNamespace] = {}
+
+    meetings = []
+    for row, agenda in rows:
+        meeting = meeting_from(row)
+        group_id = row[column["group_id"]]
+        if group_id not in groups:
+            groups[group_id] = Group.from_db(
+                None, ["id", *(f"name_{code}" for code in LANGUAGE_CODES)], [group_id, *(row[n] for n in group_names)]
+            )
+        meeting.group = groups[group_id]
+        if meeting.organiser_id is not None:
+            key = (meeting.organiser_id, row[column["organiser__user__name"]])
+            if key not in people:
+                people[key] = Member.from_db(None, ["id"], [key[0]])
+                people[key].user = User(name=key[1])
+            meeting.organiser = people[key]
+        meeting.agenda = []
+        for item_row in agenda:
+            item = SimpleNamespace(**{lookup: item_row[n] for n, lookup in own})
+            if item.presenter_id is not None:
+                name = item_row[presenter_name]
+                if name not in presenters:
+                    presenters[name] = SimpleNamespace(user=SimpleNamespace(name=name))
+                item.presenter = presenters[name]
+            if item.presenter_administration_id is not None:
+                names = tuple(item_row[n] for n in administration_names)
+                if names not in administrations:
+                    administrations[names] = SimpleNamespace(
+                        **{f"name_{code}": name for code, name in zip(LANGUAGE_CODES, names, strict=True)}
+                    )
+                item.presenter_administration = administrations[names]
+            meeting.agenda.append(item)
+        meetings.append(meeting)
+    return meetings
 
 
 def _feed_rows(meetings: QuerySet[Meeting]) -> list[tuple[tuple, tuple[tuple, ...]]]:
@@ -425,7 +522,7 @@ def _event_parts(meeting: Meeting, language: str) -> tuple[bytes, bytes]:
     """The meeting's VEVENT in a feed, as the bytes before and after its ATTENDEE line."""
     event = _event(meeting, language=language, stamp=meeting.updated_at)
     event.add("ATTENDEE", vCalAddress(_ATTENDEE_MARK.strip().removeprefix(b"ATTENDEE:").decode()))
-    before, mark, after = event.to_ical().partition(_ATTENDEE_MARK)
+    before, mark, after = ical_bytes(event).partition(_ATTENDEE_MARK)
     if not mark:
         raise ValueError("The ATTENDEE line of a feed event was not found.")
     return before + b"\r\n", after
@@ -435,30 +532,30 @@ def _feed_events(meetings: QuerySet[Meeting], language: str) -> list[tuple[int, 
     """(pk, the VEVENT's bytes around its ATTENDEE line) of each of `meetings`, in their order.
 
     Events are taken from the cache when every column they are written from is as it was; the
-    others are built from the meetings loaded afresh (two more queries, only then), and kept
-    with the columns read from those very instances: an entry always matches its bytes.
+    others are written from those same rows (_meetings_from_rows) and kept with them: an entry
+    always matches its bytes, and a feed reads two queries whether its events are cached or not.
     """
     salt = file_salt(language)
     rows = _feed_rows(meetings)
     found: dict[int, tuple[bytes, bytes]] = {}
+    missing = []
     for row, agenda in rows:
         parts = event_cache.get((row[0], language), (salt, row, agenda))
-        if parts is not None:
+        if parts is None:
+            missing.append((row, agenda))
+        else:
             found[row[0]] = parts
-    missing = [row[0] for row, _agenda in rows if row[0] not in found]
-    if missing:
-        for meeting in with_calendar_data(Meeting.objects.filter(pk__in=missing)):
-            parts = _event_parts(meeting, language)
-            event_cache.put((meeting.pk, language), (salt, *_loaded_inputs(meeting)), parts)
-            found[meeting.pk] = parts
-    # A meeting deleted between the two reads is left out.
-    return [(row[0], found[row[0]]) for row, _agenda in rows if row[0] in found]
+    for (row, agenda), meeting in zip(missing, _meetings_from_rows(missing), strict=True):
+        parts = _event_parts(meeting, language)
+        event_cache.put((row[0], language), (salt, row, agenda), parts)
+        found[row[0]] = parts
+    return [(row[0], found[row[0]]) for row, _agenda in rows]
 
 
 def _attendee_line(invitation: Invitation) -> bytes:
     holder = Event()
     holder.add("ATTENDEE", _attendee(invitation, rsvp=False))
-    return holder.to_ical().removeprefix(b"BEGIN:VEVENT\r\n").removesuffix(END_EVENT)
+    return ical_bytes(holder).removeprefix(b"BEGIN:VEVENT\r\n").removesuffix(END_EVENT)
 
 
 def _feed(name: str, events: Iterable[tuple[int, tuple[bytes, bytes]]], attendees: dict[int, bytes]) -> bytes:
@@ -466,7 +563,7 @@ def _feed(name: str, events: Iterable[tuple[int, tuple[bytes, bytes]]], attendee
     # and DTSTAMP is the event's last change, so the file stays identical between polls.
     # The calendar's head (with the VTIMEZONE once), then each event's cached bytes and, in the
     # member's feed, their own ATTENDEE line: the same bytes as one icalendar Calendar.
-    parts = [_calendar(None, name=name).to_ical().removesuffix(END_CALENDAR)]
+    parts = [ical_bytes(_calendar(None, name=name)).removesuffix(END_CALENDAR)]
     for pk, (before, after) in events:
         parts.append(before)
         if pk in attendees:
@@ -479,7 +576,7 @@ def _feed(name: str, events: Iterable[tuple[int, tuple[bytes, bytes]]], attendee
 def member_feed(member: Member) -> bytes:
     """Every meeting the member is invited to (not removed), with their answer as PARTSTAT.
 
-    Reads `member.user`. Three queries when every event is cached, five otherwise.
+    Reads `member.user`. Three queries.
     """
     events = _feed_events(_member_feed_meetings(member), member.language)
     answers = Invitation.objects.filter(member=member, removed_at__isnull=True).values_list(
@@ -502,7 +599,7 @@ def member_feed(member: Member) -> bytes:
 def group_feed(group: Group, language: str) -> bytes:
     """The group's meetings (scheduled, held or cancelled; drafts are not announced).
 
-    Two queries when every event is cached, four otherwise.
+    Two queries.
     """
     events = _feed_events(_group_feed_meetings(group), language)
     with translation.override(language):

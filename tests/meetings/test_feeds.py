@@ -299,11 +299,11 @@ def test_member_feed_queries_do_not_grow(
 
     calendar.event_cache.clear()
     # member, the totals of the validator (invitations, meetings and items, documents), then
-    # the file: the meetings' and agenda items' columns, the events not cached (meetings, agenda
-    # items), my answers
-    with django_assert_num_queries(9):
+    # the file: the meetings' and agenda items' columns (the events not cached are written from
+    # them), my answers
+    with django_assert_num_queries(7):
         response = client.get(feed_url(focal_point))
-    # Every event cached: the columns check them, nothing is loaded again.
+    # Every event cached: the same columns check them.
     with django_assert_num_queries(7):
         again = client.get(feed_url(focal_point))
 
@@ -320,9 +320,9 @@ def test_group_feed_queries_do_not_grow(
 
     calendar.event_cache.clear()
     # member, group, role in the group, the totals of the validator (meetings and items,
-    # documents), then the file: the meetings' and agenda items' columns, the events not cached
-    # (meetings, agenda items)
-    with django_assert_num_queries(9):
+    # documents), then the file: the meetings' and agenda items' columns (the events not cached
+    # are written from them)
+    with django_assert_num_queries(7):
         response = client.get(group_feed_url(group, focal_point))
     with django_assert_num_queries(7):
         again = client.get(group_feed_url(group, focal_point))
