@@ -58,12 +58,18 @@ def verdicts(results: dict) -> list[Verdict]:
             out.append(Verdict(label, ">= 40 % of the floor's req/s", f"{rps:.1f} req/s = {share:.0%} of {floor_rps:.1f}", share >= 0.40))
 
     ical = _num(results.get("icalendar_floor_ms"))
-    first = _num(_page(results, "group feed 2000").get("median_ms"))
+    # The first request for a feed in a worker writes every event; later ones join kept events.
+    # Without a cold measure (code that keeps no events), every request is a first one.
+    cold, kept = _num(results.get("group_feed_cold_ms")), _num(_page(results, "group feed 2000").get("median_ms"))
+    first = kept if cold is None else cold
     if ical is None or first is None:
         out.append(Verdict("group feed, 2,000 meetings, first request", "<= 1.5x icalendar alone", "not measured", False))
     else:
+        measured = f"{first:.0f} ms = {first / ical:.2f}x of {ical:.0f} ms"
+        if cold is not None and kept is not None:
+            measured += f" (no event kept; with its events kept: {kept:.0f} ms)"
         out.append(Verdict("group feed, 2,000 meetings, first request", "<= 1.5x icalendar alone",
-                           f"{first:.0f} ms = {first / ical:.2f}x of {ical:.0f} ms", first <= 1.5 * ical))
+                           measured, first <= 1.5 * ical))
 
     repeat = _page(results, "group feed 2000, If-None-Match")
     median = _num(repeat.get("median_ms"))

@@ -266,6 +266,25 @@ class Bench:
             if response.status_code not in (200, 304):
                 self.results["notes"].append(f"{name}: {path} answered {response.status_code} in-process")
         self.results["icalendar_floor_ms"] = self.icalendar_floor()
+        self.results["group_feed_cold_ms"] = self.group_feed_cold()
+
+    def group_feed_cold(self) -> float | None:
+        """The group feed of 2,000 meetings with none of its events kept, as a worker's first
+        request for it: in this process (beside the icalendar-only floor), median of 3."""
+        from django.test import Client
+
+        try:
+            from meetings.calendar import event_cache
+        except ImportError:  # code that keeps no events: every request is a first one
+            return None
+        client, times = Client(), []
+        for _ in range(3):
+            event_cache.clear()
+            t = time.perf_counter()
+            response = client.get(self.pages["group feed 2000"][0])
+            _body = b"".join(response) if response.streaming else response.content
+            times.append((time.perf_counter() - t) * 1000)
+        return statistics.median(times)
 
     def icalendar_floor(self) -> float:
         """The group feed's 2,000 events built with icalendar alone from plain Python values."""

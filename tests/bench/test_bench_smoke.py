@@ -53,3 +53,14 @@ def test_the_report_judges_every_target_and_writes_markdown(tmp_path):
     text = path.read_text()
     assert "| meeting 40 items | 200 |" in text and "**FAIL**" in text
     assert (tmp_path / "latest.md").read_text() == text
+
+
+def test_the_feed_is_judged_on_its_first_request_when_its_events_are_kept():
+    results = {
+        "pages": {"group feed 2000": {"status": 200, "median_ms": 100.0}},
+        "icalendar_floor_ms": 1000.0,
+        "group_feed_cold_ms": 1600.0,  # the first request: no event kept yet
+    }
+    verdict = next(v for v in report.verdicts(results) if v.target.startswith("group feed"))
+    assert verdict.word == "FAIL"
+    assert "1600 ms = 1.60x" in verdict.measured and "kept: 100 ms" in verdict.measured
