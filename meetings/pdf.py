@@ -16,20 +16,26 @@ import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
-from pypdf import PdfReader, PdfWriter
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from core.documents import arrange_files
 from core.i18n import localized
 from meetings.agenda import agenda_with_clock
 from meetings.invitees import attendance_by_administration
 from meetings.models import AgendaItem, Attendance, Document, DocumentFile, Meeting, Minutes
+
+# WeasyPrint and pypdf are imported where a PDF is built or read, not with this module: importing
+# WeasyPrint takes about a second (it loads Pango through cffi), and the URL configuration imports
+# this module through the pack views, so every process (and the first request of each) would pay
+# it whether or not it ever makes a PDF.
+if TYPE_CHECKING:
+    from pypdf import PdfReader, PdfWriter
+    from weasyprint.urls import URLFetcher
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +70,7 @@ class Paper:
     type_label: str = ""
     pages: int = 0
     start: int = 0  # 1-based page of the pack where the paper starts
-    reader: PdfReader | None = field(default=None, repr=False)
+    reader: "PdfReader | None" = field(default=None, repr=False)
 
     @property
     def included(self) -> bool:
@@ -75,7 +81,9 @@ class Paper:
         return str(translation.get_language_info(self.other_language)["name_translated"])
 
 
-def _fetcher() -> URLFetcher:
+def _fetcher() -> "URLFetcher":
+    from weasyprint.urls import URLFetcher
+
     return URLFetcher(allowed_protocols=ALLOWED_PROTOCOLS, timeout=1, allow_redirects=False)
 
 
@@ -102,6 +110,8 @@ def page_footer_css(total: int | None = None) -> SafeString:
 
 def render_html_pdf(template: str, context: dict) -> tuple[bytes, int]:
     """(PDF bytes, page count) of a template of templates/meetings/pdf/, in the active language."""
+    from weasyprint import HTML
+
     html = render_to_string(template, context)
     document = HTML(string=html, url_fetcher=_fetcher()).render()
     return document.write_pdf(), len(document.pages)
@@ -138,6 +148,8 @@ def _read_paper(paper: Paper) -> None:
     if file.content_type != PDF_TYPE:
         paper.state = Included.NOT_PDF
         return
+    from pypdf import PdfReader, PdfWriter
+
     try:
         with file.file.open("rb") as handle:
             data = handle.read()
@@ -182,7 +194,7 @@ def _number_papers(papers: list[Paper], front_pages: int) -> int:
     return page
 
 
-def _overlay(labels: list[tuple[float, float, str]]) -> PdfReader:
+def _overlay(labels: list[tuple[float, float, str]]) -> "PdfReader":
     """One page per (width, height in points, text): the text at the foot of an empty page."""
     sizes: dict[tuple[float, float], int] = {}
     pages = []
@@ -190,11 +202,13 @@ def _overlay(labels: list[tuple[float, float, str]]) -> PdfReader:
         size = sizes.setdefault((round(width, 2), round(height, 2)), len(sizes))
         pages.append((size, text))
     context = {"sizes": [(index, w, h) for (w, h), index in sizes.items()], "pages": pages}
+    from pypdf import PdfReader
+
     data, _count = render_html_pdf("meetings/pdf/overlay.html", context)
     return PdfReader(io.BytesIO(data))
 
 
-def _stamp_papers(writer: PdfWriter, first_index: int, total: int) -> None:
+def _stamp_papers(writer: "PdfWriter", first_index: int, total: int) -> None:
     """Write "Page X of Y" on every page from `first_index` (0-based) on: the papers' pages."""
     pattern = gettext("Page %(page)s of %(pages)s")
     labels, boxes = [], []
@@ -218,6 +232,8 @@ def build_pack(meeting: Meeting, *, language: str, time_zone: str, progress: Pro
 
     `progress(done, total)` is called after each paper is read (the slow part).
     """
+    from pypdf import PdfReader, PdfWriter
+
     zone = zoneinfo.ZoneInfo(time_zone)
     with translation.override(language), timezone.override(zone):
         agenda, agenda_end = agenda_with_clock(meeting, language)
