@@ -10,7 +10,7 @@ is missed or sent a version twice. The services (meetings.services, .circulation
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from core.timezones import zone_or_default
 from core.translated import translated_names
 from meetings import calendar, emails
 from meetings.invitees import REACHABLE, mark_replaced, mark_substitute_rights, reply_address
-from meetings.models import Invitation, Meeting
+from meetings.models import Document, Invitation, Meeting
 from members.models import Member
 from members.outbox import Kind
 from members.services import queue_message, queue_messages
@@ -33,8 +33,17 @@ def circulation_batch(meeting: Meeting, suffix: str = "") -> str:
 
 
 def with_email_data(meeting: Meeting) -> Meeting:
-    """The meeting again, with everything the emails read (agenda, presenters, documents)."""
-    return Meeting.objects.with_detail_data().get(pk=meeting.pk)
+    """The meeting again, with everything the emails and version_of() read: its group, organiser
+    and series, `agenda` (items, presenters, documents and their files) and `general_documents`.
+
+    Not its invitations: each sending reads only the invitations it sends to (invitations_to_send),
+    and a circulation's chunks would otherwise each read all of them again.
+    """
+    general = Document.objects.filter(agenda_item__isnull=True).prefetch_related("files")
+    rows = Meeting.objects.with_agenda_data().prefetch_related(
+        Prefetch("documents", queryset=general, to_attr="general_documents")
+    )
+    return rows.get(pk=meeting.pk)
 
 
 def invitations_to_send(meeting: Meeting, rows=None) -> list[Invitation]:
