@@ -121,17 +121,17 @@ def deliver_messages(message_ids: list[int]) -> dict[str, int]:
     Returns {status: count} of what happened to the rows, "skipped" for those another worker had
     or that were not due.
     """
-    rows = OutboundMessage.objects.in_bulk(message_ids)  # their contents do not change once queued
     mailer = mailers.default
     if isinstance(mailer, SmtpBackend) and connection.features.can_return_rows_from_update:
         chunk = SmtpChunk(mailer)
-        messages = _claim_all(message_ids, rows)
+        messages = _claim_all(message_ids)
         skipped = len(message_ids) - len(messages)
         try:
             chunk.send_all(messages)
         finally:
             chunk.close()
     else:
+        rows = OutboundMessage.objects.in_bulk(message_ids)  # their contents do not change once queued
         chunk = MailerChunk(mailer)
         skipped = 0
         try:
@@ -148,6 +148,10 @@ def deliver_messages(message_ids: list[int]) -> dict[str, int]:
         outcome[status] = outcome.get(status, 0) + 1
     return outcome
 
+
+# How long a row the SMTP server accepted may wait before it is marked sent (SmtpChunk): the
+# longest a crash could leave it to be sent again. A chunk sent within it takes one UPDATE.
+RECORD_EVERY = 1.0
 
 # Refusals after which smtplib has reset the session (RSET): the connection serves the next row.
 ANSWERED_REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
@@ -204,10 +208,11 @@ class SmtpChunk(MailerChunk):
     Each row goes out as the bytes outbox.wire_message writes (the same message as build_email's,
     without the cost of the email package); a row the wire format does not cover is built and
     sent the usual way, on the same connection. One thread talks to the server, row after row,
-    while this one builds the next rows and records the outcomes: whatever the server answered
-    since the last write, in one UPDATE. So the connection never waits for the database, and a
-    row the server accepted is marked sent about one UPDATE later, as it was when each row had
-    its own (what a crash in between leaves is sent again, with the same Message-ID).
+    while this one records the outcomes: whatever the server answered, in one UPDATE once every
+    row is answered or every RECORD_EVERY, whichever comes first. So the connection never waits
+    for the database, a chunk's rows are marked sent in a statement or two, and a row the server
+    accepted is marked sent at most RECORD_EVERY later (what a crash in between leaves is sent
+    again, with the same Message-ID).
     """
 
     def __init__(self, mailer) -> None:
@@ -227,10 +232,13 @@ class SmtpChunk(MailerChunk):
                     self.statuses.append(_record_failure(message, error))
                     continue
                 waiting.append((message, self.sender.submit(self._deliver, message, envelope, claims)))
-                if waiting[0][1].done():
-                    self._record(waiting, claims, wait=False)
+            recorded_at = time.monotonic()
             while waiting:
-                self._record(waiting, claims, wait=True)
+                # This thread sleeps meanwhile: the sender thread has the interpreter to itself.
+                timeout = max(recorded_at + RECORD_EVERY - time.monotonic(), 0)
+                futures_wait([waiting[-1][1]], timeout=timeout)
+                self._record(waiting, claims)
+                recorded_at = time.monotonic()
 
     def _deliver(self, message: OutboundMessage, envelope: tuple | None, claims: "ClaimRenewal") -> None:
         # On the sender thread, which alone uses the connection.
@@ -252,11 +260,9 @@ class SmtpChunk(MailerChunk):
         if self.mailer.connection is None:
             self.mailer.open()
 
-    def _record(self, waiting: deque, claims: "ClaimRenewal", *, wait: bool) -> None:
-        """Record the outcomes of the rows at the head of `waiting` that are done (the first one
-        at least, with `wait`): those sent in one UPDATE, each failure on its own."""
-        if wait:
-            futures_wait([waiting[0][1]])
+    def _record(self, waiting: deque, claims: "ClaimRenewal") -> None:
+        """Record the outcomes of the rows at the head of `waiting` that are answered: those sent
+        in one UPDATE, each failure on its own."""
         sent = []
         while waiting and waiting[0][1].done():
             message, future = waiting.popleft()
@@ -280,28 +286,25 @@ class SmtpChunk(MailerChunk):
         super().close()
 
 
-def _claim_all(message_ids: list[int], loaded: dict[int, OutboundMessage]) -> list[OutboundMessage]:
+def _claim_all(message_ids: list[int]) -> list[OutboundMessage]:
     """Claim, in one conditional UPDATE, the rows among `message_ids` still queued and due; returns
-    them in the order of `message_ids`, with their new status and attempts.
+    them in the order of `message_ids` (each once), as they are once claimed.
 
     The same compare-and-set as _claim, for many rows at once: RETURNING says which rows this
-    statement changed, so of two workers claiming the same rows each gets a different share.
+    statement changed, so of two workers claiming the same rows each gets a different share. It
+    returns every column too: the claimed rows need no second read, and rows another worker has
+    are not read at all.
     """
     now = timezone.now()
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     rows = OutboundMessage.objects.filter(due, pk__in=message_ids, status=Status.QUEUED)
     query = rows.query.chain(UpdateQuery)
     query.add_update_values({"status": Status.SENDING, "attempts": F("attempts") + 1, "status_changed_at": now})
-    pk, attempts = OutboundMessage._meta.pk, OutboundMessage._meta.get_field("attempts")
-    returned = query.get_compiler(rows.db).execute_returning_sql([pk, attempts])
-    claimed = dict(returned)  # {id: attempts, counting this one}
-    messages = []
-    for message_id in dict.fromkeys(message_ids):  # a row listed twice is sent once
-        if message_id in claimed:
-            message = loaded.get(message_id) or OutboundMessage.objects.get(pk=message_id)
-            message.status, message.attempts, message.status_changed_at = Status.SENDING, claimed[message_id], now
-            messages.append(message)
-    return messages
+    fields = OutboundMessage._meta.concrete_fields
+    returned = query.get_compiler(rows.db).execute_returning_sql(fields)
+    names = [field.attname for field in fields]
+    claimed = {message.pk: message for message in (OutboundMessage.from_db(rows.db, names, row) for row in returned)}
+    return [claimed[message_id] for message_id in dict.fromkeys(message_ids) if message_id in claimed]
 
 
 def _claim(message_id: int, loaded: OutboundMessage | None = None) -> OutboundMessage | None:
