@@ -224,14 +224,18 @@ class SmtpChunk(MailerChunk):
         if not messages:
             return
         with renewed_claims([message.pk for message in messages]) as claims:
-            waiting: deque[tuple[OutboundMessage, Future]] = deque()
+            envelopes = []
             for message in messages:
                 try:
-                    envelope = wire_message(message, self.mailer)
+                    envelopes.append((message, wire_message(message, self.mailer)))
                 except Exception as error:
                     self.statuses.append(_record_failure(message, error))
-                    continue
-                waiting.append((message, self.sender.submit(self._deliver, message, envelope, claims)))
+            # Handed over once all are written: a thread writing messages while the sender thread
+            # talks to the server would make it wait for the interpreter at every answer.
+            waiting: deque[tuple[OutboundMessage, Future]] = deque(
+                (message, self.sender.submit(self._deliver, message, envelope, claims))
+                for message, envelope in envelopes
+            )
             recorded_at = time.monotonic()
             while waiting:
                 # This thread sleeps meanwhile: the sender thread has the interpreter to itself.
