@@ -159,14 +159,16 @@ def wire_message(message: OutboundMessage, mailer) -> tuple[str, list[str], byte
         return None
     sender = _prepped_sender(mailer, settings.DEFAULT_FROM_EMAIL)
     recipient = _prepped_recipient(mailer, message.to_email)
-    body = _text_part(message.body_text, "text/plain")
     alternatives = [_text_part(message.body_html, "text/html")] if message.body_html else []
     for part in message.alternatives:
         if not part["mimetype"].startswith("text/"):
             return None
         alternatives.append(_text_part(part["content"], part["mimetype"]))
+    # As Django's message: an empty text has no part of its own beside other parts.
+    has_text = bool(message.body_text) or not (alternatives or message.attachments)
+    parts = [_text_part(message.body_text, "text/plain")] if has_text else []
     if alternatives:
-        body = _multipart("alternative", [body, *alternatives])
+        parts = [_multipart("alternative", [*parts, *alternatives])]
     attachments = []
     for attachment in message.attachments:
         filename = attachment["filename"]
@@ -184,8 +186,7 @@ def wire_message(message: OutboundMessage, mailer) -> tuple[str, list[str], byte
                 + b"\r\n"
                 + _base64_lines(data)
             )
-    if attachments:
-        body = _multipart("mixed", [body, *attachments])
+    body = _multipart("mixed", [*parts, *attachments]) if attachments else parts[0]
     headers = [
         ("Subject", _unstructured("Subject", message.subject)),
         ("From", from_header),
