@@ -3,7 +3,8 @@
 Each builder renders in the recipient's language and time zone (members.emails.render_email)
 and returns a MeetingEmail; meetings.circulation queues it through members.services.queue_message.
 Builders read only what the caller loaded: pass invitations whose meeting comes from
-`Meeting.objects.with_detail_data()` (agenda, documents) and whose member has its user.
+meetings.sending.with_email_data() or `Meeting.objects.with_detail_data()` (agenda, documents)
+and whose member has its user.
 """
 
 import re

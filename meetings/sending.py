@@ -146,7 +146,7 @@ def record_sent(invitations: list[Invitation], sequence: int | None) -> None:
 def version_of(meeting: Meeting) -> dict:
     """What invitees were told: time, place, title, description, agenda and documents (JSON-ready).
 
-    `meeting` must come from with_detail_data() (agenda and general documents loaded).
+    `meeting` must come from with_email_data() or with_detail_data() (agenda and general documents loaded).
     """
     agenda = getattr(meeting, "agenda", [])
     documents = [
