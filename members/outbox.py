@@ -146,11 +146,14 @@ def wire_message(message: OutboundMessage, mailer) -> tuple[str, list[str], byte
     """(envelope sender, recipients, RFC 5322 bytes) of the row: the message members.emails.build_email
     makes of it, written directly instead of through the standard library's email package, which
     costs several times what the SMTP server takes to accept it. None for a row this does not
-    cover (extra headers, a non-ASCII address or file name, a non-text alternative): build_email's
-    message is sent instead. `mailer` is Django's SMTP mailer, whose address checks apply.
+    cover (extra headers, a non-ASCII address or file name, an address with a display name, a
+    non-text alternative): build_email's message is sent instead. `mailer` is Django's SMTP
+    mailer, whose address checks apply.
     """
     if message.headers or not (message.to_email.isascii() and message.reply_to.isascii()):
         return None
+    if "<" in message.to_email or "<" in message.reply_to:
+        return None  # a display name: Django writes the header again, in its own way
     one_line = (message.subject, message.to_email, message.reply_to, message.message_id, message.language)
     if any("\r" in value or "\n" in value for value in one_line):
         return None  # Django's message refuses such a header: the row fails the usual way

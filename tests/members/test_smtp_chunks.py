@@ -230,7 +230,7 @@ def test_the_wire_format_reads_as_the_email_django_builds(to_email, subject, tex
     wire = wire_message(row, mailer)
 
     if wire is None:  # not covered: build_email's message goes out instead (see the SMTP test below)
-        assert not to_email.isascii()
+        assert not to_email.isascii() or "<" in to_email
         return
     sender, recipients_, data = wire
     assert sender == mailer.prep_address(django_settings.DEFAULT_FROM_EMAIL)
@@ -246,8 +246,8 @@ def test_every_kind_of_address_gets_the_email_django_builds_and_a_refused_one_fa
     settings.DEFAULT_FROM_EMAIL = "Concerto – plateforme <noreply@example.org>"
     addresses = [
         "zoe@example.be",  # plain: written as it is
-        "Zoe Dupre <zoe.dupre@example.be>",  # a display name in ASCII
-        '"zoe dupre"@example.be',  # a quoted local part
+        "Zoe Dupre <zoe.dupre@example.be>",  # a display name: built by Django
+        '"zoe dupre"@example.be',  # a quoted local part: written, the mailer's address check
         "Zoë Dupré <zoe.d@example.be>",  # a display name with accents: built by Django
         "zoe@exämple.be",  # an international domain: built by Django, punycode on the wire
         "nobody@example.be",  # refused by the server (550): fails on its own
