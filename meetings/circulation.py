@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -199,7 +200,10 @@ def send_circulation_chunk(
     waiting = meeting.invitations.filter(
         sending.without_current_version(meeting), REACHABLE, removed_at__isnull=True
     )
-    ids = list(waiting.order_by("pk").values_list("pk", flat=True)[: size + 1])
+    # Invitees of one language together: a chunk renders each kind of email it holds once, and
+    # holds fewer kinds (a guest's language is the invitation's own; here only the order).
+    language = Coalesce("member__user__language", "language")
+    ids = list(waiting.order_by(language, "pk").values_list("pk", flat=True)[: size + 1])
     recipients = sending.invitations_to_send(meeting, waiting.filter(pk__in=ids[:size]))
     if not recipients:
         return 0, False

@@ -215,6 +215,27 @@ def test_the_chunks_go_out_in_several_tasks_each_invitee_once(
     assert set(plenary.invitations.values_list("sent_sequence", flat=True)) == {plenary.sequence}
 
 
+def test_the_chunks_take_invitees_language_by_language_so_each_email_is_rendered_once(
+    group, chair, monkeypatch
+):
+    """Twelve invitees in three languages, in chunks of four: three renderings, where chunks in
+    the order of the invitations would each hold every language (nine)."""
+    meeting = make_meeting(group, chair, items=2, invite_whole_group=False, status=Meeting.Status.SCHEDULED)
+    invite(meeting, bulk_members(12, languages=("nl", "fr", "de")), source=Source.PERSONAL)
+    monkeypatch.setattr(circulation, "CIRCULATION_CHUNK", 4)
+    renders = []
+    monkeypatch.setattr(
+        emails, "render_email", lambda *a, **k: renders.append(k["language"]) or render_email(*a, **k)
+    )
+
+    assert circulation.circulate_agenda(meeting=meeting, by=chair) == 12
+
+    assert sorted(renders) == ["de", "fr", "nl"]
+    rows = OutboundMessage.objects.filter(batch=sending.circulation_batch(meeting))
+    assert Counter(rows.values_list("language", flat=True)) == {"nl": 4, "fr": 4, "de": 4}
+    assert set(meeting.invitations.values_list("sent_sequence", flat=True)) == {meeting.sequence}
+
+
 # --- Stopped half-way: nothing lost, nothing twice --------------------------------------------
 
 
