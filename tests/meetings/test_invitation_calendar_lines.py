@@ -1,5 +1,5 @@
 """Each invitee's own ORGANIZER and ATTENDEE lines in a circulation's calendar files are the bytes
-icalendar writes for them (meetings.emails.calendar_line), whatever the names and addresses hold."""
+icalendar writes for them (meetings.calendar.content_line), whatever the names and addresses hold."""
 
 import pytest
 from hypothesis import given
@@ -39,7 +39,7 @@ def test_an_attendee_line_is_the_one_icalendar_writes(name, local, partstat, rsv
     if rsvp:
         attendee.params["RSVP"] = "TRUE"
 
-    assert emails.calendar_line("ATTENDEE", attendee) == icalendar_line("ATTENDEE", attendee)
+    assert calendar.content_line("ATTENDEE", attendee) == icalendar_line("ATTENDEE", attendee)
 
 
 @given(name=NAMES, local=LOCAL_PARTS)
@@ -47,7 +47,7 @@ def test_an_organizer_line_is_the_one_icalendar_writes(name, local):
     organizer = vCalAddress(f"mailto:{local}+12.a1b2c3@example.org")
     organizer.params["CN"] = vText(name)
 
-    assert emails.calendar_line("ORGANIZER", organizer) == icalendar_line("ORGANIZER", organizer)
+    assert calendar.content_line("ORGANIZER", organizer) == icalendar_line("ORGANIZER", organizer)
 
 
 @pytest.mark.django_db
