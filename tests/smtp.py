@@ -51,10 +51,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server on 127.0.0.1, and MAILERS pointing Django's SMTP backend at it."""
-    handler = RecordingHandler()
+def serving(handler, settings):
+    """Run `handler` as an SMTP server on a free port of 127.0.0.1 and point MAILERS at it, for a
+    fixture to yield from: `yield from serving(handler, settings)`."""
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
@@ -64,5 +63,34 @@ def smtp_server(settings):
             "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
         }
     }
-    yield handler
-    controller.stop()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1, and MAILERS pointing Django's SMTP backend at it."""
+    yield from serving(RecordingHandler(), settings)
+
+
+def parsed(data: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+def described(message) -> dict:
+    """What a reader sees of a message: its headers (but the date, only said to be there) and
+    every part, decoded."""
+    headers = {
+        name: str(message[name])
+        for name in ("Subject", "From", "To", "Reply-To", "Message-ID", "Auto-Submitted", "Content-Language")
+    }
+    parts = []
+    for part in message.walk():
+        content = None if part.is_multipart() else part.get_content()
+        if isinstance(content, str):
+            content = content.replace("\r\n", "\n")
+        params = {key: value for key, value in part.get_params() or [] if key != "boundary"}
+        parts.append((part.get_content_type(), params, part.get_content_disposition(), part.get_filename(), content))
+    return {"headers": headers, "parts": parts, "date": message["Date"].datetime is not None}

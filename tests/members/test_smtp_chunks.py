@@ -11,7 +11,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.core.mail import mailers
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
@@ -25,7 +24,7 @@ from hypothesis import strategies as st
 from members import tasks
 from members.emails import build_email
 from members.outbox import Kind, OutboundMessage, new_message_id, wire_message
-from tests.smtp import RecordingHandler, free_port
+from tests.smtp import RecordingHandler, described, parsed, serving
 
 Status = OutboundMessage.Status
 CALENDAR = (
@@ -57,26 +56,6 @@ def queued_rows(count: int, start: int = 0) -> list[OutboundMessage]:
 
 def statuses(rows) -> Counter:
     return Counter(OutboundMessage.objects.filter(pk__in=[row.pk for row in rows]).values_list("status", flat=True))
-
-
-def parsed(data: bytes):
-    return email.message_from_bytes(data, policy=email.policy.default)
-
-
-def described(message) -> dict:
-    """What a reader sees of a message: its headers (but the date) and every part, decoded."""
-    headers = {
-        name: str(message[name])
-        for name in ("Subject", "From", "To", "Reply-To", "Message-ID", "Auto-Submitted", "Content-Language")
-    }
-    parts = []
-    for part in message.walk():
-        content = None if part.is_multipart() else part.get_content()
-        if isinstance(content, str):
-            content = content.replace("\r\n", "\n")
-        params = {key: value for key, value in part.get_params() or [] if key != "boundary"}
-        parts.append((part.get_content_type(), params, part.get_content_disposition(), part.get_filename(), content))
-    return {"headers": headers, "parts": parts}
 
 
 def django_message(row: OutboundMessage):
@@ -307,18 +286,7 @@ class FailingServer(RecordingHandler):
 
 @pytest.fixture
 def failing_server(settings):
-    handler = FailingServer(accept=4)
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
-        }
-    }
-    yield handler
-    controller.stop()
+    yield from serving(FailingServer(accept=4), settings)
 
 
 @pytest.mark.django_db

@@ -15,6 +15,7 @@ from members.emails import build_email
 from members.outbox import Kind, OutboundMessage, wire_message
 from members.tasks import flush_outbox
 from tests.factories import make_member
+from tests.smtp import described, parsed
 
 Status = OutboundMessage.Status
 
@@ -116,32 +117,6 @@ def test_smtp_451_is_retried_later_and_550_fails_for_good(smtp_server, django_ca
 def smtp_mailer() -> SmtpBackend:
     """Django's SMTP mailer, not connected (its address checks are all the wire format asks of it)."""
     return SmtpBackend(alias="default", host="127.0.0.1", port=25)
-
-
-def parsed(data: bytes):
-    return email.message_from_bytes(data, policy=email.policy.default)
-
-
-def described(message) -> dict:
-    """What a reader sees of a message: its headers (but the date) and every part, decoded."""
-    headers = {
-        name: str(message[name])
-        for name in ("Subject", "From", "To", "Reply-To", "Message-ID", "Auto-Submitted", "Content-Language")
-    }
-    parts = []
-    for part in message.walk():
-        content = None if part.is_multipart() else part.get_content()
-        if isinstance(content, str):
-            content = content.replace("\r\n", "\n")
-        parts.append(
-            (
-                part.get_content_type(),
-                {key: value for key, value in part.get_params() or [] if key != "boundary"},
-                part.get_content_disposition(),
-                content,
-            )
-        )
-    return {"headers": headers, "parts": parts, "date": message["Date"].datetime is not None}
 
 
 CALENDAR = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Plénière – RSE\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
